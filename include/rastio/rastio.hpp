@@ -1,0 +1,14 @@
+#pragma once
+/// rastio: geospatial rasters on GDAL, with in-memory files at the heart.
+
+#include <rastio/affine.hpp>
+#include <rastio/array.hpp>
+#include <rastio/crs.hpp>
+#include <rastio/dataset.hpp>
+#include <rastio/dtype.hpp>
+#include <rastio/env.hpp>
+#include <rastio/error.hpp>
+#include <rastio/memory_file.hpp>
+#include <rastio/profile.hpp>
+#include <rastio/version.hpp>
+#include <rastio/window.hpp>

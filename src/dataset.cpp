@@ -1,0 +1,688 @@
+#include <rastio/dataset.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include <cpl_vsi.h>
+
+#include <rastio/error.hpp>
+#include <rastio/memory_file.hpp>
+
+#include "dataset_state.hpp"
+#include "error_capture.hpp"
+#include "memory_file_state.hpp"
+
+namespace rastio {
+
+namespace detail {
+
+DatasetState::~DatasetState() {
+    try {
+        close();
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor cannot report; close() does
+    }
+}
+
+void DatasetState::close() {
+    if (handle == nullptr) return;
+    ErrorCapture errors;
+    GDALDatasetH h = std::exchange(handle, nullptr);
+    if (copy_driver != nullptr) {
+        GDALDatasetH out = GDALCreateCopy(copy_driver, copy_path.c_str(), h, FALSE, copy_options.get(),
+                                          nullptr, nullptr);
+        if (out != nullptr) GDALClose(out);
+        GDALClose(h);
+        if (out == nullptr || errors.failed()) {
+            // Leave no partial file behind.
+            CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+            VSIUnlink(copy_path.c_str());
+            errors.throw_io(std::string("cannot write ") + GDALGetDriverShortName(copy_driver) + " dataset",
+                            copy_path);
+        }
+        return;
+    }
+    GDALClose(h);
+    if (writable() && errors.failed()) errors.throw_io("failed to complete dataset on close", name);
+}
+
+namespace {
+
+const char* driver_name(GDALDatasetH h) {
+    GDALDriverH d = GDALGetDatasetDriver(h);
+    return d ? GDALGetDriverShortName(d) : "";
+}
+
+void apply_georeferencing(GDALDatasetH h, const Profile& p, const std::string& path) {
+    ErrorCapture errors;
+    if (!p.crs.empty() && GDALSetProjection(h, p.crs.to_wkt().c_str()) != CE_None) {
+        errors.throw_io("cannot set the CRS", path);
+    }
+    if (p.transform) {
+        auto gt = p.transform->to_gdal();
+        if (GDALSetGeoTransform(h, gt.data()) != CE_None) errors.throw_io("cannot set the transform", path);
+    }
+}
+
+void set_band_nodata(GDALRasterBandH band, std::optional<double> nodata, const std::string& path) {
+    ErrorCapture errors;
+    CPLErr err = CE_None;
+    if (!nodata) {
+        err = GDALDeleteRasterNoDataValue(band);
+    } else if (GDALGetRasterDataType(band) == GDT_Int64) {
+        err = GDALSetRasterNoDataValueAsInt64(band, static_cast<std::int64_t>(*nodata));
+    } else if (GDALGetRasterDataType(band) == GDT_UInt64) {
+        err = GDALSetRasterNoDataValueAsUInt64(band, static_cast<std::uint64_t>(*nodata));
+    } else {
+        err = GDALSetRasterNoDataValue(band, *nodata);
+    }
+    if (err != CE_None || errors.failed()) errors.throw_io("cannot set the nodata value", path);
+}
+
+std::optional<double> band_nodata(GDALRasterBandH band) {
+    int has = 0;
+    double v = 0;
+    switch (GDALGetRasterDataType(band)) {
+    case GDT_Int64: v = static_cast<double>(GDALGetRasterNoDataValueAsInt64(band, &has)); break;
+    case GDT_UInt64: v = static_cast<double>(GDALGetRasterNoDataValueAsUInt64(band, &has)); break;
+    default: v = GDALGetRasterNoDataValue(band, &has); break;
+    }
+    return has ? std::optional<double>(v) : std::nullopt;
+}
+
+std::string available_drivers_hint() {
+    return "`rastio env --formats` lists the drivers this GDAL has";
+}
+
+void check_profile(const Profile& p) {
+    if (p.driver.empty()) throw ArgumentError("profile has no driver: set Profile::driver, e.g. \"GTiff\"");
+    if (!p.width) throw ArgumentError("profile has no width: set Profile::width");
+    if (!p.height) throw ArgumentError("profile has no height: set Profile::height");
+    if (!p.count) throw ArgumentError("profile has no count: set Profile::count (the number of bands)");
+    if (!p.dtype) throw ArgumentError("profile has no dtype: set Profile::dtype, e.g. rastio::DType::uint8");
+    if (*p.width <= 0 || *p.height <= 0) {
+        throw ArgumentError("profile size " + std::to_string(*p.width) + "x" + std::to_string(*p.height) +
+                            " is not positive");
+    }
+    if (*p.count <= 0) throw ArgumentError("profile count " + std::to_string(*p.count) + " is not positive");
+}
+
+bool driver_has(GDALDriverH drv, const char* cap) {
+    const char* v = GDALGetMetadataItem(drv, cap, nullptr);
+    return v != nullptr && EQUAL(v, "YES");
+}
+
+void check_driver_dtype(GDALDriverH drv, DType t) {
+    const char* types = GDALGetMetadataItem(drv, GDAL_DMD_CREATIONDATATYPES, nullptr);
+    if (types == nullptr || *types == '\0') return; // the driver does not say
+    const char* want = GDALGetDataTypeName(to_gdal(t));
+    const CPLStringList list(CSLTokenizeString2(types, " ", 0));
+    if (list.FindString(want) < 0) {
+        throw DriverError(std::string("driver ") + GDALGetDriverShortName(drv) + " cannot write " +
+                          std::string(to_string(t)) + " pixels; it writes: " + types);
+    }
+}
+
+} // namespace
+
+std::shared_ptr<DatasetState> open_dataset(const std::string& path, const std::string& mode,
+                                           const Options& options) {
+    ensure_gdal();
+    if (mode != "r" && mode != "r+") {
+        throw ArgumentError("mode \"" + mode + "\" is not one of \"r\", \"r+\" (use \"w\" with a profile to create)");
+    }
+    ErrorCapture errors;
+    StringList open_options(options);
+    unsigned flags = GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR | (mode == "r" ? GDAL_OF_READONLY : GDAL_OF_UPDATE);
+    GDALDatasetH h = GDALOpenEx(path.c_str(), flags, nullptr, open_options.get(), nullptr);
+    if (h == nullptr) {
+        VSIStatBufL st;
+        if (VSIStatL(path.c_str(), &st) != 0 && path.find("/vsizip/") == std::string::npos) {
+            throw IOError("cannot open " + path + ": no such file", path, CPLE_OpenFailed, errors.message());
+        }
+        errors.throw_io("cannot open dataset", path);
+    }
+    auto st = std::make_shared<DatasetState>();
+    st->handle = h;
+    st->name = path;
+    st->mode = mode;
+    return st;
+}
+
+std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std::string& mode,
+                                             const Profile& p) {
+    ensure_gdal();
+    check_profile(p);
+    GDALDriverH drv = GDALGetDriverByName(p.driver.c_str());
+    if (drv == nullptr || !driver_has(drv, GDAL_DCAP_RASTER)) {
+        throw DriverError("unknown raster driver \"" + p.driver + "\": " + available_drivers_hint());
+    }
+    const bool can_create = driver_has(drv, GDAL_DCAP_CREATE);
+    const bool can_copy = driver_has(drv, GDAL_DCAP_CREATECOPY);
+    if (!can_create && !can_copy) {
+        throw DriverError("driver " + p.driver + " can read but not write rasters: " + available_drivers_hint());
+    }
+    check_driver_dtype(drv, *p.dtype);
+
+    StringList options(p.options);
+    const bool is_gtiff = EQUAL(p.driver.c_str(), "GTiff");
+    if (*p.dtype == DType::int8 && is_gtiff) options.add("PIXELTYPE", "SIGNEDBYTE");
+
+    ErrorCapture errors;
+    auto st = std::make_shared<DatasetState>();
+    st->name = path;
+    st->mode = mode;
+    const GDALDataType gdt = to_gdal(*p.dtype);
+    if (can_create) {
+        st->handle = GDALCreate(drv, path.c_str(), *p.width, *p.height, *p.count, gdt, options.get());
+        if (st->handle == nullptr) errors.throw_io("cannot create " + p.driver + " dataset", path);
+    } else {
+        GDALDriverH mem = GDALGetDriverByName("MEM");
+        st->handle = GDALCreate(mem, "", *p.width, *p.height, *p.count, gdt, nullptr);
+        if (st->handle == nullptr) errors.throw_io("cannot buffer " + p.driver + " dataset in memory", path);
+        st->copy_driver = drv;
+        st->copy_path = path;
+        st->copy_options = std::move(options);
+    }
+    if (*p.dtype == DType::int8 && (!is_gtiff || !can_create)) {
+        for (int b = 1; b <= *p.count; ++b) {
+            GDALSetMetadataItem(GDALGetRasterBand(st->handle, b), "PIXELTYPE", "SIGNEDBYTE", "IMAGE_STRUCTURE");
+        }
+    }
+    apply_georeferencing(st->handle, p, path);
+    if (p.nodata) {
+        for (int b = 1; b <= *p.count; ++b) set_band_nodata(GDALGetRasterBand(st->handle, b), p.nodata, path);
+    }
+    return st;
+}
+
+} // namespace detail
+
+using detail::ErrorCapture;
+
+namespace {
+
+/// A value of type T from a double, as GDAL converts: rounded and clamped for integers.
+template <class T>
+T from_double(double v) {
+    if constexpr (std::is_same_v<T, complex_int16>) {
+        return {from_double<std::int16_t>(v), 0};
+    } else if constexpr (std::is_same_v<T, complex_int32>) {
+        return {from_double<std::int32_t>(v), 0};
+    } else if constexpr (std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>) {
+        return T(static_cast<typename T::value_type>(v), 0);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return static_cast<T>(v);
+    } else {
+        if (std::isnan(v)) return T{0};
+        const double r = std::round(v);
+        if (r <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+        if (r >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+        return static_cast<T>(r);
+    }
+}
+
+/// The pixel at index i of a buffer of dtype t, as a double (the real part of a complex).
+double to_double(const std::byte* p, DType t, std::size_t i) {
+    return visit_dtype(t, [&](auto v) -> double {
+        using T = decltype(v);
+        std::memcpy(&v, p + i * sizeof(T), sizeof(T));
+        if constexpr (std::is_same_v<T, complex_int16> || std::is_same_v<T, complex_int32>) {
+            return static_cast<double>(v.real);
+        } else if constexpr (std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>) {
+            return static_cast<double>(v.real());
+        } else {
+            return static_cast<double>(v);
+        }
+    });
+}
+
+/// Converts n pixels from dtype `from` to dtype `to`.
+void convert(const std::byte* src, DType from, std::byte* dst, DType to, std::size_t n) {
+    visit_dtype(to, [&](auto v) {
+        using T = decltype(v);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T out = from_double<T>(to_double(src, from, i));
+            std::memcpy(dst + i * sizeof(T), &out, sizeof(T));
+        }
+    });
+}
+
+std::string shape_string(const Shape& s) {
+    return "(" + std::to_string(s[0]) + ", " + std::to_string(s[1]) + ", " + std::to_string(s[2]) + ")";
+}
+
+} // namespace
+
+Dataset::Dataset() noexcept = default;
+Dataset::Dataset(std::shared_ptr<detail::DatasetState> state) noexcept : m_state(std::move(state)) {}
+Dataset::Dataset(Dataset&& other) noexcept = default;
+Dataset& Dataset::operator=(Dataset&& other) noexcept {
+    if (this != &other) {
+        if (m_state) {
+            try {
+                m_state->close();
+            } catch (...) { // NOLINT(bugprone-empty-catch): replaced datasets close silently, as in the destructor
+            }
+        }
+        m_state = std::move(other.m_state);
+    }
+    return *this;
+}
+
+Dataset::~Dataset() {
+    if (m_state) {
+        try {
+            m_state->close();
+        } catch (...) { // NOLINT(bugprone-empty-catch): a destructor cannot report; close() does
+        }
+    }
+}
+
+void Dataset::close() {
+    if (m_state) m_state->close();
+}
+
+bool Dataset::closed() const noexcept { return !m_state || !m_state->is_open(); }
+
+namespace {
+const std::string k_empty;
+}
+
+const std::string& Dataset::name() const { return m_state ? m_state->name : k_empty; }
+const std::string& Dataset::mode() const { return m_state ? m_state->mode : k_empty; }
+
+namespace {
+
+GDALDatasetH handle_of(const std::shared_ptr<detail::DatasetState>& st) {
+    if (!st || !st->is_open()) {
+        throw ClosedError(st ? "dataset " + st->name + " is closed" : std::string("dataset is closed (or was moved from)"));
+    }
+    return st->handle;
+}
+
+GDALRasterBandH band_of(GDALDatasetH h, int band, const std::string& name) {
+    const int count = GDALGetRasterCount(h);
+    if (band < 1 || band > count) {
+        throw ArgumentError("band " + std::to_string(band) + " is out of range: " + name + " has " +
+                            std::to_string(count) + " band" + (count == 1 ? "" : "s") + " (indexes start at 1)");
+    }
+    return GDALGetRasterBand(h, band);
+}
+
+void check_writable(const std::shared_ptr<detail::DatasetState>& st, const char* what) {
+    if (!st->writable()) {
+        throw ModeError(std::string("cannot ") + what + ": dataset " + st->name +
+                        " is open for reading; open it with mode \"r+\" to update it");
+    }
+}
+
+} // namespace
+
+std::string Dataset::driver() const { return detail::driver_name(handle_of(m_state)); }
+int Dataset::width() const { return GDALGetRasterXSize(handle_of(m_state)); }
+int Dataset::height() const { return GDALGetRasterYSize(handle_of(m_state)); }
+int Dataset::count() const { return GDALGetRasterCount(handle_of(m_state)); }
+
+std::vector<DType> Dataset::dtypes() const {
+    GDALDatasetH h = handle_of(m_state);
+    std::vector<DType> out;
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) out.push_back(detail::band_dtype(GDALGetRasterBand(h, b)));
+    return out;
+}
+
+Bands Dataset::indexes() const {
+    Bands out(static_cast<std::size_t>(count()));
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<int>(i) + 1;
+    return out;
+}
+
+CRS Dataset::crs() const {
+    GDALDatasetH h = handle_of(m_state);
+    const char* wkt = GDALGetProjectionRef(h);
+    if (wkt == nullptr || *wkt == '\0') return {};
+    return CRS::from_wkt(wkt);
+}
+
+Affine Dataset::transform() const {
+    GDALDatasetH h = handle_of(m_state);
+    std::array<double, 6> gt{};
+    ErrorCapture quiet;
+    if (GDALGetGeoTransform(h, gt.data()) != CE_None) return Affine::identity();
+    return Affine::from_gdal(gt);
+}
+
+std::optional<double> Dataset::nodata() const {
+    GDALDatasetH h = handle_of(m_state);
+    if (GDALGetRasterCount(h) < 1) return std::nullopt;
+    return detail::band_nodata(GDALGetRasterBand(h, 1));
+}
+
+std::vector<std::optional<double>> Dataset::nodatavals() const {
+    GDALDatasetH h = handle_of(m_state);
+    std::vector<std::optional<double>> out;
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) out.push_back(detail::band_nodata(GDALGetRasterBand(h, b)));
+    return out;
+}
+
+Bounds Dataset::bounds() const {
+    const Affine t = transform();
+    const double w = width(), hgt = height();
+    if (t.b == 0.0 && t.d == 0.0) return {t.c, t.f + t.e * hgt, t.c + t.a * w, t.f};
+    const std::array<std::pair<double, double>, 4> corners{t.apply(0, 0), t.apply(0, hgt), t.apply(w, hgt),
+                                                           t.apply(w, 0)};
+    Bounds b{corners[0].first, corners[0].second, corners[0].first, corners[0].second};
+    for (const auto& [x, y] : corners) {
+        b.left = std::min(b.left, x);
+        b.right = std::max(b.right, x);
+        b.bottom = std::min(b.bottom, y);
+        b.top = std::max(b.top, y);
+    }
+    return b;
+}
+
+std::pair<double, double> Dataset::res() const {
+    const Affine t = transform();
+    if (t.b == 0.0 && t.d == 0.0) return {t.a, -t.e};
+    return {std::sqrt(t.a * t.a + t.d * t.d), std::sqrt(t.b * t.b + t.e * t.e)};
+}
+
+std::vector<std::pair<int, int>> Dataset::block_shapes() const {
+    GDALDatasetH h = handle_of(m_state);
+    std::vector<std::pair<int, int>> out;
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
+        int bx = 0, by = 0;
+        GDALGetBlockSize(GDALGetRasterBand(h, b), &bx, &by);
+        out.emplace_back(by, bx);
+    }
+    return out;
+}
+
+Profile Dataset::profile() const {
+    GDALDatasetH h = handle_of(m_state);
+    Profile p;
+    p.driver = detail::driver_name(h);
+    p.width = GDALGetRasterXSize(h);
+    p.height = GDALGetRasterYSize(h);
+    p.count = GDALGetRasterCount(h);
+    if (*p.count > 0) p.dtype = detail::band_dtype(GDALGetRasterBand(h, 1));
+    p.crs = crs();
+    p.transform = transform();
+    p.nodata = nodata();
+    if (*p.count > 0) {
+        int bx = 0, by = 0;
+        GDALGetBlockSize(GDALGetRasterBand(h, 1), &bx, &by);
+        // rasterio's rule, observed with 1.3.5: square blocks or blocks narrower than the raster
+        // are tiles; full-width blocks are strips.
+        const bool tiled = bx < *p.width || (bx == by && bx > 1);
+        if (tiled) p.options["BLOCKXSIZE"] = std::to_string(bx);
+        p.options["BLOCKYSIZE"] = std::to_string(by);
+        p.options["TILED"] = tiled ? "YES" : "NO";
+    }
+    if (const char* c = GDALGetMetadataItem(h, "COMPRESSION", "IMAGE_STRUCTURE")) p.options["COMPRESS"] = c;
+    if (const char* il = GDALGetMetadataItem(h, "INTERLEAVE", "IMAGE_STRUCTURE")) p.options["INTERLEAVE"] = il;
+    return p;
+}
+
+Tags Dataset::tags(int band, const std::string& ns) const {
+    GDALDatasetH h = handle_of(m_state);
+    GDALMajorObjectH obj = band == 0 ? static_cast<GDALMajorObjectH>(h) : band_of(h, band, m_state->name);
+    Tags out;
+    char** md = GDALGetMetadata(obj, ns.empty() ? nullptr : ns.c_str());
+    for (char** it = md; it && *it; ++it) {
+        char* key = nullptr;
+        const char* value = CPLParseNameValue(*it, &key);
+        detail::cpl_string owned(key);
+        if (key) out[key] = value ? value : "";
+    }
+    return out;
+}
+
+void Dataset::update_tags(const Tags& tags, int band, const std::string& ns) {
+    GDALDatasetH h = handle_of(m_state);
+    check_writable(m_state, "update tags");
+    GDALMajorObjectH obj = band == 0 ? static_cast<GDALMajorObjectH>(h) : band_of(h, band, m_state->name);
+    ErrorCapture errors;
+    for (const auto& [k, v] : tags) {
+        if (GDALSetMetadataItem(obj, k.c_str(), v.c_str(), ns.empty() ? nullptr : ns.c_str()) != CE_None) {
+            errors.throw_io("cannot set tag " + k, m_state->name);
+        }
+    }
+}
+
+std::vector<std::string> Dataset::descriptions() const {
+    GDALDatasetH h = handle_of(m_state);
+    std::vector<std::string> out;
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) out.emplace_back(GDALGetDescription(GDALGetRasterBand(h, b)));
+    return out;
+}
+
+void Dataset::set_description(int band, const std::string& text) {
+    GDALDatasetH h = handle_of(m_state);
+    check_writable(m_state, "set a band description");
+    GDALSetDescription(band_of(h, band, m_state->name), text.c_str());
+}
+
+void Dataset::set_crs(const CRS& crs) {
+    GDALDatasetH h = handle_of(m_state);
+    check_writable(m_state, "set the CRS");
+    ErrorCapture errors;
+    if (GDALSetProjection(h, crs.to_wkt().c_str()) != CE_None) errors.throw_io("cannot set the CRS", m_state->name);
+}
+
+void Dataset::set_transform(const Affine& transform) {
+    GDALDatasetH h = handle_of(m_state);
+    check_writable(m_state, "set the transform");
+    ErrorCapture errors;
+    auto gt = transform.to_gdal();
+    if (GDALSetGeoTransform(h, gt.data()) != CE_None) errors.throw_io("cannot set the transform", m_state->name);
+}
+
+void Dataset::set_nodata(std::optional<double> nodata) {
+    GDALDatasetH h = handle_of(m_state);
+    check_writable(m_state, "set the nodata value");
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
+        detail::set_band_nodata(GDALGetRasterBand(h, b), nodata, m_state->name);
+    }
+}
+
+void* Dataset::gdal_handle() const { return handle_of(m_state); }
+
+Shape Dataset::checked_shape(const Bands& bands, const Window& window, std::size_t elem_size) const {
+    GDALDatasetH h = handle_of(m_state);
+    if (bands.empty()) throw ArgumentError("no bands given to read from " + m_state->name);
+    for (int b : bands) band_of(h, b, m_state->name);
+    const int w = GDALGetRasterXSize(h), hh = GDALGetRasterYSize(h);
+    if (!window.is_valid() || !window.is_inside(w, hh)) {
+        throw ArgumentError(window.to_string() + " is not inside the " + std::to_string(w) + "x" +
+                            std::to_string(hh) + " raster of " + m_state->name);
+    }
+    const Shape shape{bands.size(), static_cast<std::size_t>(window.height), static_cast<std::size_t>(window.width)};
+    const std::size_t n = detail::checked_elements(shape, elem_size);
+    const std::uint64_t bytes = static_cast<std::uint64_t>(n) * elem_size;
+    const std::uint64_t limit = detail::max_read_bytes();
+    if (bytes > limit) {
+        throw ArgumentError("reading " + shape_string(shape) + " pixels from " + m_state->name + " needs " +
+                            std::to_string(bytes) + " bytes, over the limit of " + std::to_string(limit) +
+                            " (RASTIO_MAX_READ_BYTES); read a smaller window");
+    }
+    return shape;
+}
+
+AnyArray Dataset::read() const { return read(indexes(), Window::full(width(), height())); }
+AnyArray Dataset::read(const Bands& bands) const { return read(bands, Window::full(width(), height())); }
+AnyArray Dataset::read(const Window& window) const { return read(indexes(), window); }
+
+AnyArray Dataset::read(const Bands& bands, const Window& window) const {
+    GDALDatasetH h = handle_of(m_state);
+    if (bands.empty()) throw ArgumentError("no bands given to read from " + m_state->name);
+    const DType t = detail::band_dtype(band_of(h, bands.front(), m_state->name));
+    auto out = AnyArray::uninitialized(t, checked_shape(bands, window, dtype_size(t)));
+    read_into(bands, window, t, out.writable_bytes());
+    return out;
+}
+
+void Dataset::read_into(const Bands& bands, const Window& window, DType t, std::span<std::byte> out) const {
+    GDALDatasetH h = handle_of(m_state);
+    const Shape shape = checked_shape(bands, window, dtype_size(t));
+    const std::size_t esize = dtype_size(t);
+    const std::size_t band_bytes = shape[1] * shape[2] * esize;
+    if (out.size() != band_bytes * shape[0]) {
+        throw ArgumentError("buffer of " + std::to_string(out.size()) + " bytes does not fit " + shape_string(shape) +
+                            " " + std::string(to_string(t)) + " pixels (" + std::to_string(band_bytes * shape[0]) +
+                            " bytes)");
+    }
+    // GDAL 3.6 knows int8 only as Byte with PIXELTYPE=SIGNEDBYTE: convert those bands here.
+    std::vector<bool> src_int8(bands.size());
+    bool any_mismatch = false;
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+        src_int8[i] = detail::band_dtype(GDALGetRasterBand(h, bands[i])) == DType::int8;
+        if (src_int8[i] != (t == DType::int8)) any_mismatch = true;
+    }
+    ErrorCapture errors;
+    auto raster_io = [&](std::span<const int> band_map, void* dst, GDALDataType gdt, std::size_t elem) {
+        GDALRasterIOExtraArg extra;
+        INIT_RASTERIO_EXTRA_ARG(extra);
+        const auto pixel = static_cast<GSpacing>(elem);
+        const GSpacing line = pixel * window.width;
+        const GSpacing band = line * window.height;
+        if (GDALDatasetRasterIOEx(h, GF_Read, window.col_off, window.row_off, window.width, window.height, dst,
+                                  window.width, window.height, gdt, static_cast<int>(band_map.size()),
+                                  const_cast<int*>(band_map.data()), pixel, line, band, &extra) != CE_None) { // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
+            errors.throw_io("cannot read " + window.to_string(), m_state->name);
+        }
+    };
+    if (!any_mismatch) {
+        raster_io(bands, out.data(), detail::to_gdal(t), esize);
+        return;
+    }
+    const std::size_t n = shape[1] * shape[2];
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+        std::byte* dst = out.data() + i * band_bytes;
+        const int one[1] = {bands[i]};
+        if (src_int8[i] == (t == DType::int8)) {
+            raster_io(one, dst, detail::to_gdal(t), esize);
+        } else if (src_int8[i]) {
+            std::vector<std::byte> tmp(n);
+            raster_io(one, tmp.data(), GDT_Byte, 1);
+            convert(tmp.data(), DType::int8, dst, t, n);
+        } else {
+            std::vector<std::byte> tmp(n * sizeof(double));
+            raster_io(one, tmp.data(), GDT_Float64, sizeof(double));
+            convert(tmp.data(), DType::float64, dst, t, n);
+        }
+    }
+}
+
+void Dataset::write(const AnyArray& array) { write(array, indexes(), Window::full(width(), height())); }
+
+void Dataset::write(const AnyArray& array, const Bands& bands) {
+    write(array, bands, Window::full(width(), height()));
+}
+
+void Dataset::write(const AnyArray& array, const Bands& bands, const Window& window) {
+    handle_of(m_state);
+    const Shape want{bands.size(), static_cast<std::size_t>(std::max(window.height, 0)),
+                     static_cast<std::size_t>(std::max(window.width, 0))};
+    if (array.shape() != want) {
+        throw ArgumentError("array of shape " + shape_string(array.shape()) + " does not match the " +
+                            shape_string(want) + " (bands, rows, cols) being written to " + m_state->name);
+    }
+    write_bytes(bands, window, array.dtype(), array.bytes());
+}
+
+void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std::span<const std::byte> data) {
+    GDALDatasetH h = handle_of(m_state);
+    check_writable(m_state, "write");
+    if (bands.empty()) throw ArgumentError("no bands given to write to " + m_state->name);
+    for (int b : bands) band_of(h, b, m_state->name);
+    const int w = GDALGetRasterXSize(h), hh = GDALGetRasterYSize(h);
+    if (!window.is_valid() || !window.is_inside(w, hh)) {
+        throw ArgumentError(window.to_string() + " is not inside the " + std::to_string(w) + "x" +
+                            std::to_string(hh) + " raster of " + m_state->name);
+    }
+    const std::size_t esize = dtype_size(t);
+    const std::size_t n = static_cast<std::size_t>(window.width) * static_cast<std::size_t>(window.height);
+    if (data.size() != n * esize * bands.size()) {
+        throw ArgumentError(std::to_string(data.size()) + " bytes do not hold " + std::to_string(bands.size()) +
+                            " bands of " + std::to_string(window.width) + "x" + std::to_string(window.height) +
+                            " " + std::string(to_string(t)) + " pixels");
+    }
+    ErrorCapture errors;
+    auto raster_io = [&](std::span<const int> band_map, const void* src, GDALDataType gdt, std::size_t elem) {
+        GDALRasterIOExtraArg extra;
+        INIT_RASTERIO_EXTRA_ARG(extra);
+        const auto pixel = static_cast<GSpacing>(elem);
+        const GSpacing line = pixel * window.width;
+        const GSpacing band = line * window.height;
+        if (GDALDatasetRasterIOEx(h, GF_Write, window.col_off, window.row_off, window.width, window.height,
+                                  const_cast<void*>(src), window.width, window.height, gdt, // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL does not write to the buffer in GF_Write
+                                  static_cast<int>(band_map.size()), const_cast<int*>(band_map.data()), pixel, // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
+                                  line, band, &extra) != CE_None ||
+            errors.failed()) {
+            errors.throw_io("cannot write " + window.to_string(), m_state->name);
+        }
+    };
+    bool any_mismatch = false;
+    std::vector<bool> dst_int8(bands.size());
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+        dst_int8[i] = detail::band_dtype(GDALGetRasterBand(h, bands[i])) == DType::int8;
+        if (dst_int8[i] != (t == DType::int8)) any_mismatch = true;
+    }
+    if (!any_mismatch) {
+        raster_io(bands, data.data(), detail::to_gdal(t), esize);
+        return;
+    }
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+        const std::byte* src = data.data() + i * n * esize;
+        const int one[1] = {bands[i]};
+        if (dst_int8[i] == (t == DType::int8)) {
+            raster_io(one, src, detail::to_gdal(t), esize);
+        } else if (dst_int8[i]) {
+            std::vector<std::byte> tmp(n);
+            convert(src, t, tmp.data(), DType::int8, n);
+            raster_io(one, tmp.data(), GDT_Byte, 1);
+        } else {
+            std::vector<std::byte> tmp(n * sizeof(std::int16_t));
+            convert(src, DType::int8, tmp.data(), DType::int16, n);
+            raster_io(one, tmp.data(), GDT_Int16, sizeof(std::int16_t));
+        }
+    }
+}
+
+Dataset open(const std::string& path, const std::string& mode, const Options& options) {
+    detail::ensure_gdal();
+    auto mf = detail::find_memory_file(path);
+    if (mf && mode != "r") {
+        std::lock_guard lock(mf->mutex);
+        if (mf->readonly) {
+            throw ModeError("cannot open " + path + " in mode \"" + mode +
+                            "\": its MemoryFile was made from bytes and is read-only, so GDAL may not write to them");
+        }
+    }
+    auto st = detail::open_dataset(path, mode, options);
+    if (mf) mf->track(st);
+    return Dataset(std::move(st));
+}
+
+Dataset open(const std::string& path, const std::string& mode, const Profile& profile) {
+    detail::ensure_gdal();
+    if (mode != "w") {
+        throw ArgumentError("mode \"" + mode + "\" with a profile: use \"w\" to create a dataset");
+    }
+    auto mf = detail::find_memory_file(path);
+    if (mf) {
+        std::lock_guard lock(mf->mutex);
+        if (mf->readonly) {
+            throw ModeError("cannot create a dataset at " + path + ": its MemoryFile was made from bytes and is read-only");
+        }
+    }
+    auto st = detail::create_dataset(path, mode, profile);
+    if (mf) mf->track(st);
+    return Dataset(std::move(st));
+}
+
+Dataset open(MemoryFile& memfile) { return memfile.open(); }
+
+} // namespace rastio

@@ -1,0 +1,47 @@
+#pragma once
+// Private: the state behind a Dataset, shared with the MemoryFile it came from.
+
+#include <memory>
+#include <string>
+
+#include <gdal.h>
+
+#include <rastio/dataset.hpp>
+
+#include "gdal_handle.hpp"
+
+namespace rastio::detail {
+
+/// One open GDAL dataset. A MemoryFile keeps weak references to the states of the datasets
+/// opened from it, so that closing the MemoryFile closes them first.
+struct DatasetState {
+    DatasetState() = default;
+    DatasetState(const DatasetState&) = delete;
+    DatasetState& operator=(const DatasetState&) = delete;
+    DatasetState(DatasetState&&) = delete;
+    DatasetState& operator=(DatasetState&&) = delete;
+    /// Closes, swallowing errors.
+    ~DatasetState();
+
+    /// Completes any pending copy and closes; throws IOError when GDAL reports a failure.
+    void close();
+    bool is_open() const noexcept { return handle != nullptr; }
+    bool writable() const noexcept { return mode != "r"; }
+
+    GDALDatasetH handle = nullptr;
+    std::string name;
+    std::string mode;
+    /// For a driver that can only CreateCopy: `handle` is a MEM dataset, copied here on close.
+    GDALDriverH copy_driver = nullptr;
+    std::string copy_path;
+    StringList copy_options;
+};
+
+/// Opens `path` with GDAL in mode "r" or "r+".
+std::shared_ptr<DatasetState> open_dataset(const std::string& path, const std::string& mode,
+                                           const Options& options);
+/// Creates a dataset at `path` from `profile`; `mode` is "w" or "w+".
+std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std::string& mode,
+                                             const Profile& profile);
+
+} // namespace rastio::detail

@@ -1,0 +1,54 @@
+#pragma once
+// Private: the state behind a MemoryFile, and the registry that maps /vsimem/ paths to it.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <cpl_vsi.h>
+
+#include "dataset_state.hpp"
+
+namespace rastio::detail {
+
+struct MemoryFileState {
+    MemoryFileState() = default;
+    MemoryFileState(const MemoryFileState&) = delete;
+    MemoryFileState& operator=(const MemoryFileState&) = delete;
+    MemoryFileState(MemoryFileState&&) = delete;
+    MemoryFileState& operator=(MemoryFileState&&) = delete;
+    ~MemoryFileState();
+
+    /// Remembers a dataset opened on this file, so close() can close it.
+    void track(const std::shared_ptr<DatasetState>& ds);
+    /// The name of a writer dataset still open on this file, or "" (caller holds `mutex`).
+    std::string open_writer() const;
+    /// Throws ClosedError when closed (caller holds `mutex`).
+    void check_open() const;
+    /// Throws ModeError when a writer is open, naming it (caller holds `mutex`).
+    void check_no_writer(const char* operation) const;
+    /// The file's bytes as GDAL holds them (empty when the file does not exist yet).
+    std::span<const std::byte> buffer() const;
+    /// Closes the datasets, frees the bytes and sidecars; throws the first close error.
+    void close();
+
+    std::string dir;       // "/vsimem/<dirname>"
+    std::string filename;  // "<filename>"
+    std::string path;      // dir + "/" + filename
+    bool own_dir = false;  // dirname was generated: the whole directory is ours
+    bool readonly = false; // made from bytes
+    std::shared_ptr<void> storage; // adopted or copied bytes GDAL reads without owning
+
+    mutable std::mutex mutex;
+    bool closed = false;
+    std::uint64_t pos = 0;
+    VSILFILE* fp = nullptr; // cached handle for write()
+    std::vector<std::weak_ptr<DatasetState>> datasets;
+};
+
+/// The live MemoryFile whose file `gdal_path` names or lies inside (also through /vsizip/), or null.
+std::shared_ptr<MemoryFileState> find_memory_file(const std::string& gdal_path);
+
+} // namespace rastio::detail

@@ -1,0 +1,81 @@
+#include "test_support.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <gdal.h>
+
+namespace rastio::test {
+
+std::filesystem::path corpus_dir() {
+    if (const char* env = std::getenv("RASTIO_CORPUS_DIR"); env && std::filesystem::is_directory(env)) return env;
+    const std::filesystem::path p = RASTIO_CORPUS_DIR;
+    return std::filesystem::is_directory(p) ? std::filesystem::canonical(p) : std::filesystem::path{};
+}
+
+std::string corpus(const std::string& name) { return (corpus_dir() / name).string(); }
+
+std::vector<std::byte> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::byte> out(chars.size());
+    std::memcpy(out.data(), chars.data(), chars.size());
+    return out;
+}
+
+std::vector<std::byte> take_vsimem(const std::string& path) {
+    vsi_l_offset len = 0;
+    GByte* p = VSIGetMemFileBuffer(path.c_str(), &len, FALSE);
+    if (p == nullptr) throw std::runtime_error("no /vsimem/ file " + path);
+    std::vector<std::byte> out(static_cast<std::size_t>(len));
+    std::memcpy(out.data(), p, out.size());
+    VSIUnlink(path.c_str());
+    return out;
+}
+
+std::vector<std::string> vsimem_entries() {
+    const CPLStringList list(VSIReadDirRecursive("/vsimem/"));
+    std::vector<std::string> out;
+    for (int i = 0; i < list.size(); ++i) out.emplace_back(list[i]);
+    return out;
+}
+
+int open_fd_count() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
+std::vector<std::byte> make_gtiff(int width, int height, int bands, const std::vector<std::string>& options) {
+    GDALAllRegister();
+    static int counter = 0;
+    const std::string path = "/vsimem/test-fixture-" + std::to_string(counter++) + ".tif";
+    CPLStringList opts;
+    for (const auto& o : options) opts.AddString(o.c_str());
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path.c_str(), width, height, bands, GDT_Byte, opts.List());
+    if (ds == nullptr) throw std::runtime_error("GDALCreate failed for the test fixture");
+    double gt[6] = {101985.0, 30.0, 0.0, 2826915.0, 0.0, -30.0};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, "EPSG:32618");
+    std::vector<unsigned char> buf(static_cast<std::size_t>(width) * static_cast<std::size_t>(height));
+    for (int b = 0; b < bands; ++b) {
+        for (int r = 0; r < height; ++r) {
+            for (int c = 0; c < width; ++c) {
+                buf[static_cast<std::size_t>(r) * static_cast<std::size_t>(width) + static_cast<std::size_t>(c)] =
+                    static_cast<unsigned char>((b * 31 + r * 7 + c * 3) % 251);
+            }
+        }
+        if (GDALRasterIO(GDALGetRasterBand(ds, b + 1), GF_Write, 0, 0, width, height, buf.data(), width, height,
+                         GDT_Byte, 0, 0) != CE_None) {
+            throw std::runtime_error("GDALRasterIO failed for the test fixture");
+        }
+    }
+    GDALClose(ds);
+    return take_vsimem(path);
+}
+
+} // namespace rastio::test
