@@ -118,6 +118,9 @@ public:
     std::span<const std::byte> getbuffer() const;
     /// Zero-copy view of one of this MemoryFile's files (a sidecar such as "x.tif.msk").
     std::span<const std::byte> getbuffer(const std::string& name) const;
+    /// Writes the whole file to `out` from its own bytes (no copy), whatever the cursor; returns
+    /// the count. Throws IOError when the stream fails. Defined in memory_file_stream.cpp.
+    std::uint64_t write_to(std::ostream& out) const;
     /// The file names (not paths) this MemoryFile holds: the main file and its sidecars.
     std::vector<std::string> files() const;
 

@@ -9,6 +9,7 @@
 #include <rastio/env.hpp>
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
+#include <rastio/memory_file_stream.hpp>
 #include <rastio/profile.hpp>
 #include <rastio/version.hpp>
 #include <rastio/window.hpp>
