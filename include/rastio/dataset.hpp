@@ -13,6 +13,8 @@
 #include <rastio/array.hpp>
 #include <rastio/crs.hpp>
 #include <rastio/dtype.hpp>
+#include <rastio/enums.hpp>
+#include <rastio/metadata.hpp>
 #include <rastio/profile.hpp>
 #include <rastio/window.hpp>
 
@@ -35,6 +37,41 @@ using Tags = std::map<std::string, std::string>;
 using Options = std::map<std::string, std::string>;
 /// 1-based band indexes, in the order wanted.
 using Bands = std::vector<int>;
+
+/// What to read, as rasterio's read() keywords: bands, window, out_shape, resampling, boundless.
+struct ReadOptions {
+    /// 1-based bands, in order; empty: all.
+    Bands bands;
+    /// The source window; none: the whole raster. With `boundless` it may lie partly or wholly outside.
+    std::optional<Window> window;
+    /// (rows, cols) of the result; none: the window's size. Smaller decimates (GDAL then reads
+    /// overviews when it can), larger magnifies.
+    std::optional<std::pair<int, int>> out_shape;
+    /// How to resample when out_shape differs from the window (nearest..gauss, rms).
+    Resampling resampling = Resampling::nearest;
+    /// Allow a window outside the raster; pixels outside are `fill_value`, else nodata, else 0,
+    /// and masked (0 in read_masks).
+    bool boundless = false;
+    std::optional<double> fill_value;
+};
+
+/// Values plus validity, as rasterio's masked arrays: mask is 255 where valid, 0 where not
+/// (GDAL's convention; numpy.ma's mask is the opposite).
+struct MaskedArray {
+    AnyArray data;
+    Array<std::uint8_t> mask;
+};
+
+/// One block of a band: its (row, col) in the block grid and the pixels it covers.
+struct BlockWindow {
+    int row = 0;
+    int col = 0;
+    Window window;
+    bool operator==(const BlockWindow&) const = default;
+};
+
+/// Where write_mask() puts a new per-dataset mask of a GeoTIFF: inside the file or in a .msk.
+enum class MaskStorage { internal, sidecar };
 
 /// A raster dataset. Move-only; closing is idempotent; any use after close() throws ClosedError.
 class Dataset {
@@ -81,6 +118,74 @@ public:
     Profile profile() const;
     /// Block size of each band as (rows, cols), rasterio's order.
     std::vector<std::pair<int, int>> block_shapes() const;
+
+    // --- rasterio parity: reads with options, masks, overviews, blocks, geometry, band metadata.
+
+    /// Reads with rasterio's keywords (bands, window, out_shape, resampling, boundless).
+    AnyArray read(const ReadOptions& options) const;
+    /// GDAL's validity masks of the bands (0 invalid, 255 valid), shape (bands, rows, cols).
+    Array<std::uint8_t> read_masks(const ReadOptions& options = {}) const;
+    /// One mask for the whole dataset: 255 where any band is valid, shape (1, rows, cols).
+    Array<std::uint8_t> dataset_mask(const ReadOptions& options = {}) const;
+    /// Values and masks together, honouring nodata (NaN too), per-dataset masks and alpha.
+    MaskedArray read_masked(const ReadOptions& options = {}) const;
+    /// Each band's mask flags (rasterio's mask_flag_enums).
+    std::vector<MaskFlags> mask_flags() const;
+    /// Writes a per-dataset mask (0 invalid, nonzero valid) of shape (1, rows, cols), creating it
+    /// on first use, in a window or the whole raster; needs a writable mode.
+    void write_mask(const Array<std::uint8_t>& mask, const std::optional<Window>& window = {},
+                    MaskStorage storage = MaskStorage::internal);
+
+    /// The decimation factors of a band's overviews, e.g. {2, 4, 8}.
+    std::vector<int> overviews(int band) const;
+    /// Builds overviews of every band at the given factors; needs a writable mode (r+ or a writer).
+    void build_overviews(const std::vector<int>& factors, Resampling resampling = Resampling::nearest);
+
+    /// Every block of a band as (row, col, window), row by row: GDAL's block (file) order.
+    std::vector<BlockWindow> block_windows(int band = 1) const;
+    /// The window of one block, clipped to the raster.
+    Window block_window(int band, int row, int col) const;
+    /// The size in bytes of one block as stored in the file (GeoTIFF), 0 when not stored.
+    std::uint64_t block_size(int band, int row, int col) const;
+
+    /// The (row, col) of the pixel holding (x, y), rounded with `op` (floor: the containing pixel).
+    std::pair<long long, long long> index(double x, double y, Rounding op = Rounding::floor) const;
+    /// The (x, y) of a pixel's center or corner.
+    std::pair<double, double> xy(double row, double col, PixelOffset offset = PixelOffset::center) const;
+    /// The bounds of a window of this dataset.
+    Bounds window_bounds(const Window& window) const;
+    /// The smallest window of whole pixels covering `bounds` (rasterio's from_bounds, snapped
+    /// outward within 1e-6 pixel); throws ArgumentError when the bounds are inverted.
+    Window window_from_bounds(const Bounds& bounds) const;
+    /// The affine transform of a window's upper-left pixel.
+    Affine window_transform(const Window& window) const;
+
+    /// Each band's color interpretation.
+    std::vector<ColorInterp> colorinterp() const;
+    /// Sets each band's color interpretation (one per band); needs a writable mode.
+    void set_colorinterp(const std::vector<ColorInterp>& interp);
+    /// Sets every band's description (one per band); needs a writable mode.
+    void set_descriptions(const std::vector<std::string>& texts);
+    /// Each band's unit ("" when none).
+    std::vector<std::string> units() const;
+    /// Sets each band's unit (one per band); needs a writable mode.
+    void set_units(const std::vector<std::string>& units);
+    /// Each band's scale (1 when none).
+    std::vector<double> scales() const;
+    /// Each band's offset (0 when none).
+    std::vector<double> offsets() const;
+    /// Sets each band's scale (one per band); needs a writable mode.
+    void set_scales(const std::vector<double>& scales);
+    /// Sets each band's offset (one per band); needs a writable mode.
+    void set_offsets(const std::vector<double>& offsets);
+    /// A band's palette; throws ArgumentError when it has none.
+    Colormap colormap(int band) const;
+    /// Sets a band's palette (and its color interpretation to palette); needs a writable mode.
+    void write_colormap(int band, const Colormap& colormap);
+    /// The ground control points and their CRS (none: empty points).
+    GCPs gcps() const;
+    /// The rational polynomial coefficients, or nothing.
+    std::optional<RPC> rpcs() const;
 
     /// Metadata of the dataset (band 0) or of a band (1-based), in a domain ("" the default).
     Tags tags(int band = 0, const std::string& ns = {}) const;
