@@ -12,6 +12,7 @@
 
 #include "dataset_state.hpp"
 #include "error_capture.hpp"
+#include "gtiff_direct.hpp"
 #include "memory_file_state.hpp"
 
 namespace rastio {
@@ -570,6 +571,11 @@ void Dataset::read_into(const Bands& bands, const Window& window, DType t, std::
         }
     };
     if (!any_mismatch) {
+        // Common GeoTIFF layouts in memory: decode straight into `out`, in parallel when large.
+        if (m_state->mode == "r" &&
+            detail::gtiff_direct_read(h, m_state->name, bands, window, detail::to_gdal(t), out)) {
+            return;
+        }
         raster_io(bands, out.data(), detail::to_gdal(t), esize);
         return;
     }

@@ -1,0 +1,526 @@
+#include "gtiff_direct.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include <sys/mman.h>
+
+#include <cpl_compressor.h>
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+
+namespace rastio::detail {
+
+namespace {
+
+std::atomic<std::uint64_t> g_direct_reads{0};
+
+// TIFF tags and values this reader understands.
+constexpr std::uint16_t tag_width = 256, tag_height = 257, tag_bits = 258, tag_compression = 259,
+                        tag_photometric = 262, tag_fill_order = 266, tag_strip_offsets = 273, tag_spp = 277,
+                        tag_rows_per_strip = 278, tag_strip_bytes = 279, tag_planar = 284, tag_predictor = 317,
+                        tag_tile_width = 322, tag_tile_height = 323, tag_tile_offsets = 324,
+                        tag_tile_bytes = 325, tag_sample_format = 339;
+constexpr std::uint32_t comp_none = 1, comp_lzw = 5, comp_deflate = 8, comp_deflate_old = 32946,
+                        comp_zstd = 50000;
+
+/// A bounds-checked little-endian view of the file's bytes.
+class Bytes {
+public:
+    explicit Bytes(std::span<const std::byte> b) noexcept : m_b(b) {}
+    bool has(std::uint64_t off, std::uint64_t n) const noexcept { return off <= m_b.size() && n <= m_b.size() - off; }
+    std::uint64_t get(std::uint64_t off, unsigned n) const noexcept {
+        std::uint64_t v = 0;
+        for (unsigned i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(m_b[off + i]) << (8 * i);
+        return v;
+    }
+    std::span<const std::byte> span() const noexcept { return m_b; }
+
+private:
+    std::span<const std::byte> m_b;
+};
+
+/// The first IFD's fields, as far as pixels are concerned.
+struct Layout {
+    std::uint64_t width = 0, height = 0, spp = 1, bits = 0, sample_format = 1, compression = comp_none;
+    std::uint64_t photometric = 1, planar = 1, predictor = 1, rows_per_strip = 0xffffffffULL, fill_order = 1;
+    std::uint64_t tile_width = 0, tile_height = 0;
+    bool tiled = false, bits_uniform = true, format_uniform = true;
+    std::vector<std::uint64_t> offsets, byte_counts;
+};
+
+/// Reads an IFD entry's values (SHORT, LONG, LONG8 or BYTE) into `out`; false when malformed.
+bool entry_values(const Bytes& b, bool big, std::uint64_t entry, std::vector<std::uint64_t>& out) {
+    const auto type = static_cast<unsigned>(b.get(entry + 2, 2));
+    const std::uint64_t count = big ? b.get(entry + 4, 8) : b.get(entry + 4, 4);
+    unsigned size = 0;
+    switch (type) {
+    case 1: size = 1; break;  // BYTE
+    case 3: size = 2; break;  // SHORT
+    case 4: size = 4; break;  // LONG
+    case 16: size = 8; break; // LONG8
+    default: return false;
+    }
+    if (count > (std::uint64_t{1} << 32)) return false;
+    const unsigned inline_bytes = big ? 8 : 4;
+    const std::uint64_t value_at = entry + (big ? 12 : 8);
+    std::uint64_t at = value_at;
+    if (count * size > inline_bytes) at = big ? b.get(value_at, 8) : b.get(value_at, 4);
+    if (!b.has(at, count * size)) return false;
+    out.resize(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = b.get(at + i * size, size);
+    return true;
+}
+
+bool parse_layout(const Bytes& b, Layout& L) {
+    if (!b.has(0, 16)) return false;
+    if (b.get(0, 2) != 0x4949) return false; // "II": big-endian files go to GDAL
+    const auto magic = b.get(2, 2);
+    bool big = false;
+    std::uint64_t ifd = 0;
+    if (magic == 42) {
+        ifd = b.get(4, 4);
+    } else if (magic == 43) {
+        if (b.get(4, 2) != 8 || b.get(6, 2) != 0) return false;
+        big = true;
+        ifd = b.get(8, 8);
+    } else {
+        return false;
+    }
+    const unsigned count_size = big ? 8 : 2, entry_size = big ? 20 : 12;
+    if (!b.has(ifd, count_size)) return false;
+    const std::uint64_t n = b.get(ifd, count_size);
+    if (n > 10000 || !b.has(ifd + count_size, n * entry_size)) return false;
+    std::vector<std::uint64_t> v;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint64_t e = ifd + count_size + i * entry_size;
+        const auto tag = static_cast<std::uint16_t>(b.get(e, 2));
+        switch (tag) {
+        case tag_width: case tag_height: case tag_bits: case tag_compression: case tag_photometric:
+        case tag_fill_order: case tag_strip_offsets: case tag_spp: case tag_rows_per_strip: case tag_strip_bytes:
+        case tag_planar: case tag_predictor: case tag_tile_width: case tag_tile_height: case tag_tile_offsets:
+        case tag_tile_bytes: case tag_sample_format:
+            break;
+        default: continue;
+        }
+        if (!entry_values(b, big, e, v) || v.empty()) return false;
+        const auto uniform = [&v] { return std::all_of(v.begin(), v.end(), [&v](auto x) { return x == v[0]; }); };
+        switch (tag) {
+        case tag_width: L.width = v[0]; break;
+        case tag_height: L.height = v[0]; break;
+        case tag_bits: L.bits = v[0]; L.bits_uniform = uniform(); break;
+        case tag_compression: L.compression = v[0]; break;
+        case tag_photometric: L.photometric = v[0]; break;
+        case tag_fill_order: L.fill_order = v[0]; break;
+        case tag_spp: L.spp = v[0]; break;
+        case tag_rows_per_strip: L.rows_per_strip = v[0]; break;
+        case tag_planar: L.planar = v[0]; break;
+        case tag_predictor: L.predictor = v[0]; break;
+        case tag_tile_width: L.tile_width = v[0]; L.tiled = true; break;
+        case tag_tile_height: L.tile_height = v[0]; L.tiled = true; break;
+        case tag_sample_format: L.sample_format = v[0]; L.format_uniform = uniform(); break;
+        case tag_strip_offsets: if (!L.tiled || L.offsets.empty()) L.offsets = v; break;
+        case tag_strip_bytes: if (!L.tiled || L.byte_counts.empty()) L.byte_counts = v; break;
+        case tag_tile_offsets: L.offsets = v; break;
+        case tag_tile_bytes: L.byte_counts = v; break;
+        default: break;
+        }
+    }
+    return true;
+}
+
+/// The GDAL type of the layout's samples, or GDT_Unknown.
+GDALDataType layout_type(const Layout& L) {
+    if (L.sample_format == 3) {
+        if (L.bits == 32) return GDT_Float32;
+        if (L.bits == 64) return GDT_Float64;
+        return GDT_Unknown;
+    }
+    const bool sign = L.sample_format == 2;
+    if (L.sample_format != 1 && !sign) return GDT_Unknown;
+    switch (L.bits) {
+    case 8: return GDT_Byte; // int8 is Byte with PIXELTYPE=SIGNEDBYTE in GDAL 3.6; the bytes are the same
+    case 16: return sign ? GDT_Int16 : GDT_UInt16;
+    case 32: return sign ? GDT_Int32 : GDT_UInt32;
+    case 64: return sign ? GDT_Int64 : GDT_UInt64;
+    default: return GDT_Unknown;
+    }
+}
+
+/// What one read needs to know, shared by the workers.
+struct Plan {
+    const Layout* L = nullptr;
+    std::span<const std::byte> file;
+    std::span<const int> bands; // 1-based
+    Window win;
+    std::byte* out = nullptr;
+    std::size_t esize = 0;
+    std::size_t block_w = 0, block_h = 0; // block size in pixels (strips: width x rows_per_strip)
+    std::size_t blocks_across = 0, blocks_down = 0;
+    std::size_t samples = 0;              // samples per pixel in one block (spp or 1)
+    std::size_t max_block_bytes = 0;
+    const CPLCompressor* zstd = nullptr;
+};
+
+/// One block to decode: its index in the offsets array and the plane (sample) it holds, or -1
+/// for pixel-interleaved blocks holding every sample.
+struct Task {
+    std::size_t index;
+    std::size_t bx, by;
+    int plane;
+};
+
+bool decode_block(const Plan& p, std::span<const std::byte> src, std::span<std::byte> dst, std::size_t need) {
+    switch (p.L->compression) {
+    case comp_deflate:
+    case comp_deflate_old: {
+        size_t got = 0;
+        if (CPLZLibInflate(src.data(), src.size(), dst.data(), dst.size(), &got) == nullptr) return false;
+        return got >= need;
+    }
+    case comp_lzw: {
+        const std::ptrdiff_t got = tiff_lzw_decode(src, dst);
+        return got >= 0 && static_cast<std::size_t>(got) >= need;
+    }
+    case comp_zstd: {
+        void* o = dst.data();
+        size_t got = dst.size();
+        if (p.zstd == nullptr || !p.zstd->pfnFunc(src.data(), src.size(), &o, &got, nullptr, p.zstd->user_data)) {
+            return false;
+        }
+        return got >= need;
+    }
+    default: return false;
+    }
+}
+
+/// Undoes horizontal differencing (predictor 2) on one row of n samples of T, `stride` apart.
+template <class T>
+void undo_predictor2(std::byte* row, std::size_t n, std::size_t stride) {
+    T* v = reinterpret_cast<T*>(row); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): decoded samples, suitably aligned scratch
+    for (std::size_t i = stride; i < n; ++i) v[i] = static_cast<T>(v[i] + v[i - stride]);
+}
+
+void undo_predictor2_row(std::byte* row, std::size_t n, std::size_t stride, std::size_t esize) {
+    switch (esize) {
+    case 1: undo_predictor2<std::uint8_t>(row, n, stride); break;
+    case 2: undo_predictor2<std::uint16_t>(row, n, stride); break;
+    case 4: undo_predictor2<std::uint32_t>(row, n, stride); break;
+    default: undo_predictor2<std::uint64_t>(row, n, stride); break;
+    }
+}
+
+/// Copies pixels [c0, c1) of one decoded block row (samples interleaved `samples` apart) into
+/// the output rows of the requested bands.
+template <std::size_t E>
+void scatter_row(const Plan& p, const std::byte* src_row, std::size_t c0, std::size_t c1, std::size_t out_row,
+                 std::size_t out_col, int plane) {
+    const std::size_t band_stride = static_cast<std::size_t>(p.win.width) * static_cast<std::size_t>(p.win.height);
+    const std::size_t n = c1 - c0;
+    for (std::size_t j = 0; j < p.bands.size(); ++j) {
+        const auto sample = static_cast<std::size_t>(p.bands[j] - 1);
+        if (plane >= 0 && sample != static_cast<std::size_t>(plane)) continue;
+        std::byte* dst = p.out + ((j * band_stride) + out_row * static_cast<std::size_t>(p.win.width) + out_col) * E;
+        if (p.samples == 1) {
+            std::memcpy(dst, src_row + c0 * E, n * E);
+            continue;
+        }
+        const std::byte* s = src_row + (c0 * p.samples + sample) * E;
+        const std::size_t step = p.samples * E;
+        if (p.samples == 3) {
+            for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + i * E, s + i * 3 * E, E);
+        } else if (p.samples == 4) {
+            for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + i * E, s + i * 4 * E, E);
+        } else {
+            for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + i * E, s + i * step, E);
+        }
+    }
+}
+
+void scatter(const Plan& p, const std::byte* src_row, std::size_t c0, std::size_t c1, std::size_t out_row,
+             std::size_t out_col, int plane) {
+    switch (p.esize) {
+    case 1: scatter_row<1>(p, src_row, c0, c1, out_row, out_col, plane); break;
+    case 2: scatter_row<2>(p, src_row, c0, c1, out_row, out_col, plane); break;
+    case 4: scatter_row<4>(p, src_row, c0, c1, out_row, out_col, plane); break;
+    default: scatter_row<8>(p, src_row, c0, c1, out_row, out_col, plane); break;
+    }
+}
+
+/// Undoes the floating-point predictor (3) on one row of `n` samples and scatters it.
+void predictor3_row(const Plan& p, std::byte* row, std::vector<std::byte>& tmp, std::size_t c0, std::size_t c1,
+                    std::size_t out_row, std::size_t out_col, int plane) {
+    const std::size_t n = p.block_w * p.samples; // samples in the row
+    const std::size_t bytes = n * p.esize;
+    // Bytes were differenced `samples` apart, after being split into planes of equal significance
+    // (most significant first).
+    auto* u = reinterpret_cast<unsigned char*>(row); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): byte arithmetic
+    for (std::size_t i = p.samples; i < bytes; ++i) u[i] = static_cast<unsigned char>(u[i] + u[i - p.samples]);
+    tmp.resize(bytes);
+    for (std::size_t k = 0; k < p.esize; ++k) {
+        const std::byte* plane_bytes = row + (p.esize - 1 - k) * n;
+        for (std::size_t i = 0; i < n; ++i) tmp[i * p.esize + k] = plane_bytes[i];
+    }
+    scatter(p, tmp.data(), c0, c1, out_row, out_col, plane);
+}
+
+/// Decodes one block and writes its part of the window into the output.
+bool run_task(const Plan& p, const Task& t, std::vector<std::byte>& scratch, std::vector<std::byte>& tmp) {
+    const Layout& L = *p.L;
+    const std::uint64_t off = L.offsets[t.index], len = L.byte_counts[t.index];
+    // The block's pixels in raster coordinates, clipped to the raster (edge tiles are padded).
+    const std::size_t bx0 = t.bx * p.block_w, by0 = t.by * p.block_h;
+    const std::size_t rows_in_block = std::min(p.block_h, static_cast<std::size_t>(L.height) - by0);
+    const std::size_t row_bytes = p.block_w * p.samples * p.esize;
+    // Rows a decoder must produce: tiles are whole, strips may be short at the end.
+    const std::size_t decoded_rows = L.tiled ? p.block_h : rows_in_block;
+    const std::size_t need = decoded_rows * row_bytes;
+    const auto wx0 = static_cast<std::size_t>(p.win.col_off), wy0 = static_cast<std::size_t>(p.win.row_off);
+    const std::size_t wx1 = wx0 + static_cast<std::size_t>(p.win.width), wy1 = wy0 + static_cast<std::size_t>(p.win.height);
+    const std::size_t x0 = std::max(bx0, wx0), x1 = std::min(bx0 + p.block_w, wx1);
+    const std::size_t y0 = std::max(by0, wy0), y1 = std::min(by0 + rows_in_block, wy1);
+    if (x0 >= x1 || y0 >= y1) return true;
+    if (off == 0 || len == 0 || off > p.file.size() || len > p.file.size() - off) return false; // sparse or truncated: GDAL decides
+    std::span<const std::byte> src = p.file.subspan(static_cast<std::size_t>(off), static_cast<std::size_t>(len));
+    std::byte* data = nullptr;
+    const std::byte* cdata = nullptr;
+    if (L.compression == comp_none) {
+        // Only the rows the window needs must be present.
+        if (src.size() < (y1 - by0) * row_bytes) return false;
+        cdata = src.data();
+    } else {
+        scratch.resize(std::max(need, p.max_block_bytes));
+        if (!decode_block(p, src, std::span<std::byte>(scratch.data(), scratch.size()), need)) return false;
+        data = scratch.data();
+        cdata = data;
+    }
+    for (std::size_t y = y0; y < y1; ++y) {
+        const std::size_t r = y - by0;
+        const std::size_t out_row = y - wy0, out_col = x0 - wx0;
+        if (L.predictor == 3) {
+            predictor3_row(p, data + r * row_bytes, tmp, x0 - bx0, x1 - bx0, out_row, out_col, t.plane);
+            continue;
+        }
+        if (L.predictor == 2) undo_predictor2_row(data + r * row_bytes, p.block_w * p.samples, p.samples, p.esize);
+        scatter(p, cdata + r * row_bytes, x0 - bx0, x1 - bx0, out_row, out_col, t.plane);
+    }
+    return true;
+}
+
+/// Worker threads for a read of `bytes` over `tasks` blocks: one for small reads.
+unsigned thread_count(std::size_t bytes, std::size_t tasks) {
+    if (bytes < (std::size_t{4} << 20) || tasks < 2) return 1;
+    unsigned n = std::max(1U, std::thread::hardware_concurrency());
+    if (const char* cfg = CPLGetConfigOption("GDAL_NUM_THREADS", nullptr)) {
+        if (!EQUAL(cfg, "ALL_CPUS")) {
+            const int v = atoi(cfg);
+            if (v >= 1) n = std::min(n, static_cast<unsigned>(v));
+        }
+    }
+    n = std::min<unsigned>(n, static_cast<unsigned>(std::min<std::size_t>(tasks, 64)));
+    return std::max(1U, n);
+}
+
+/// Asks the kernel for huge pages on a large, still untouched output, to cut page faults.
+void advise_huge_pages(std::span<std::byte> out) {
+    constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+    if (out.size() < 4 * huge) return;
+    const auto begin = reinterpret_cast<std::uintptr_t>(out.data()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): address arithmetic for madvise
+    const std::uintptr_t a = (begin + huge - 1) & ~(huge - 1);
+    const std::uintptr_t e = (begin + out.size()) & ~(huge - 1);
+    if (e > a) madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast,performance-no-int-to-ptr): madvise takes an address; a hint, failure is harmless
+}
+
+} // namespace
+
+std::ptrdiff_t tiff_lzw_decode(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
+    if (in.size() >= 2 && in[0] == std::byte{0} && (std::to_integer<unsigned>(in[1]) & 1U) != 0) return -1; // old-style
+    constexpr unsigned clear = 256, eoi = 257, first = 258, max_codes = 4096;
+    // Every string is a run of bytes already written to `out`: a code is its start and length.
+    // A new code is the previous string plus the next byte, i.e. where the previous string was
+    // just written, one byte longer.
+    std::uint32_t start[max_codes];   // NOLINT(cppcoreguidelines-avoid-c-arrays): fixed-size code table
+    std::uint32_t length[max_codes];  // NOLINT(cppcoreguidelines-avoid-c-arrays): fixed-size code table
+    const std::size_t cap = out.size();
+    std::size_t pos = 0, in_pos = 0, prev_pos = 0, prev_len = 0;
+    std::uint64_t bitbuf = 0;
+    unsigned bits_in = 0, width = 9, next = first;
+    bool have_prev = false;
+    while (pos < cap) {
+        while (bits_in < width) {
+            if (in_pos >= in.size()) return static_cast<std::ptrdiff_t>(pos); // ran out: what we have
+            bitbuf = (bitbuf << 8) | std::to_integer<std::uint64_t>(in[in_pos++]);
+            bits_in += 8;
+        }
+        const auto code = static_cast<unsigned>((bitbuf >> (bits_in - width)) & ((1U << width) - 1U));
+        bits_in -= width;
+        if (code == eoi) break;
+        if (code == clear) {
+            width = 9;
+            next = first;
+            have_prev = false;
+            continue;
+        }
+        std::size_t n = 1;
+        if (code < 256) {
+            out[pos] = static_cast<std::byte>(code);
+        } else {
+            if (!have_prev || code > next) return -1; // a code not yet defined
+            std::size_t s = 0;
+            if (code < next) {
+                s = start[code];
+                n = length[code];
+            } else { // code == next: the previous string plus its own first byte
+                s = prev_pos;
+                n = prev_len + 1;
+            }
+            const std::size_t copy = std::min(n, cap - pos);
+            // Forward byte copy: for code == next the source overlaps the bytes being written.
+            for (std::size_t i = 0; i < copy; ++i) out[pos + i] = out[s + i];
+        }
+        if (have_prev && next < max_codes) {
+            start[next] = static_cast<std::uint32_t>(prev_pos);
+            length[next] = static_cast<std::uint32_t>(prev_len + 1);
+            ++next;
+            if (next + 1 >= (1U << width) && width < 12) ++width;
+        }
+        have_prev = true;
+        prev_pos = pos;
+        prev_len = n;
+        pos += std::min(n, cap - pos);
+    }
+    return static_cast<std::ptrdiff_t>(pos);
+}
+
+bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const int> bands, const Window& window,
+                       GDALDataType type, std::span<std::byte> out) {
+    if (path.rfind("/vsimem/", 0) != 0) return false;
+    if (!CPLTestBool(CPLGetConfigOption("RASTIO_DIRECT_READ", "YES"))) return false;
+    GDALDriverH drv = GDALGetDatasetDriver(h);
+    if (drv == nullptr || !EQUAL(GDALGetDriverShortName(drv), "GTiff")) return false;
+
+    vsi_l_offset len = 0;
+    GByte* raw = nullptr;
+    {
+        CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+        raw = VSIGetMemFileBuffer(path.c_str(), &len, FALSE);
+    }
+    if (raw == nullptr) return false;
+    const std::span<const std::byte> file(reinterpret_cast<const std::byte*>(raw), static_cast<std::size_t>(len)); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): GDAL's bytes viewed as std::byte
+    const Bytes b(file);
+
+    Layout L;
+    if (!parse_layout(b, L)) return false;
+    // Only layouts whose decoded bytes are the pixels GDAL would return.
+    if (!L.bits_uniform || !L.format_uniform || L.fill_order != 1) return false;
+    if (L.photometric != 1 && L.photometric != 2 && L.photometric != 3) return false;
+    if (L.compression != comp_none && L.compression != comp_lzw && L.compression != comp_deflate &&
+        L.compression != comp_deflate_old && L.compression != comp_zstd) {
+        return false;
+    }
+    if (L.predictor != 1 && (L.compression == comp_none || (L.predictor != 2 && L.predictor != 3))) return false;
+    if (L.predictor == 2 && L.sample_format == 3) return false;
+    if (L.predictor == 3 && L.sample_format != 3) return false;
+    if (L.planar != 1 && L.planar != 2) return false;
+    const GDALDataType file_type = layout_type(L);
+    if (file_type == GDT_Unknown || file_type != type) return false;
+    // The dataset must be the first IFD (not an overview or another directory).
+    const int count = GDALGetRasterCount(h);
+    if (L.width != static_cast<std::uint64_t>(GDALGetRasterXSize(h)) ||
+        L.height != static_cast<std::uint64_t>(GDALGetRasterYSize(h)) || L.spp != static_cast<std::uint64_t>(count) ||
+        L.width == 0 || L.height == 0 || L.width > (1U << 30) || L.height > (1U << 30)) {
+        return false;
+    }
+    for (int i = 1; i <= count; ++i) {
+        if (GDALGetRasterDataType(GDALGetRasterBand(h, i)) != file_type) return false;
+    }
+
+    Plan p;
+    p.L = &L;
+    p.file = file;
+    p.bands = bands;
+    p.win = window;
+    p.out = out.data();
+    p.esize = static_cast<std::size_t>(L.bits / 8);
+    p.samples = L.planar == 1 ? static_cast<std::size_t>(L.spp) : 1;
+    if (L.tiled) {
+        if (L.tile_width == 0 || L.tile_height == 0 || L.tile_width > 65536 || L.tile_height > 65536) return false;
+        p.block_w = static_cast<std::size_t>(L.tile_width);
+        p.block_h = static_cast<std::size_t>(L.tile_height);
+    } else {
+        if (L.rows_per_strip == 0) return false;
+        p.block_w = static_cast<std::size_t>(L.width);
+        p.block_h = static_cast<std::size_t>(std::min(L.rows_per_strip, L.height));
+    }
+    p.blocks_across = (static_cast<std::size_t>(L.width) + p.block_w - 1) / p.block_w;
+    p.blocks_down = (static_cast<std::size_t>(L.height) + p.block_h - 1) / p.block_h;
+    const std::size_t planes = L.planar == 2 ? static_cast<std::size_t>(L.spp) : 1;
+    const std::size_t per_plane = p.blocks_across * p.blocks_down;
+    if (L.offsets.size() != per_plane * planes || L.byte_counts.size() != L.offsets.size()) return false;
+    p.max_block_bytes = p.block_w * p.block_h * p.samples * p.esize;
+    if (p.max_block_bytes > (std::size_t{1} << 30)) return false;
+    if (L.compression == comp_zstd) {
+        p.zstd = CPLGetDecompressor("zstd");
+        if (p.zstd == nullptr) return false;
+    }
+
+    // The blocks the window touches, for the planes the bands need.
+    const auto bx_first = static_cast<std::size_t>(window.col_off) / p.block_w;
+    const auto bx_last = static_cast<std::size_t>(window.col_off + window.width - 1) / p.block_w;
+    const auto by_first = static_cast<std::size_t>(window.row_off) / p.block_h;
+    const auto by_last = static_cast<std::size_t>(window.row_off + window.height - 1) / p.block_h;
+    std::vector<Task> tasks;
+    std::vector<bool> plane_wanted(planes, planes == 1);
+    if (planes > 1) {
+        for (int band : bands) plane_wanted[static_cast<std::size_t>(band - 1)] = true;
+    }
+    for (std::size_t pl = 0; pl < planes; ++pl) {
+        if (!plane_wanted[pl]) continue;
+        for (std::size_t by = by_first; by <= by_last; ++by) {
+            for (std::size_t bx = bx_first; bx <= bx_last; ++bx) {
+                tasks.push_back({pl * per_plane + by * p.blocks_across + bx, bx, by,
+                                 planes > 1 ? static_cast<int>(pl) : -1});
+            }
+        }
+    }
+
+    const unsigned nthreads = thread_count(out.size(), tasks.size());
+    if (nthreads > 1) advise_huge_pages(out);
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+        std::vector<std::byte> scratch, tmp;
+        try {
+            for (std::size_t i = next.fetch_add(1); i < tasks.size() && !failed.load(std::memory_order_relaxed);
+                 i = next.fetch_add(1)) {
+                if (!run_task(p, tasks[i], scratch, tmp)) failed = true;
+            }
+        } catch (...) { // allocation failure: let GDAL try
+            failed = true;
+        }
+    };
+    if (nthreads == 1) {
+        work();
+    } else {
+        std::vector<std::thread> pool;
+        try {
+            for (unsigned i = 1; i < nthreads; ++i) pool.emplace_back(work);
+        } catch (...) { // no more threads: the ones started and this one share the work
+        }
+        work();
+        for (auto& t : pool) t.join();
+    }
+    if (failed) return false;
+    g_direct_reads.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+std::uint64_t gtiff_direct_read_count() noexcept { return g_direct_reads.load(std::memory_order_relaxed); }
+
+} // namespace rastio::detail
