@@ -1,11 +1,15 @@
 #include <rastio/memory_file.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cstring>
 #include <istream>
+#include <limits>
 #include <map>
 #include <random>
+
+#include <sys/mman.h>
 
 #include <cpl_vsi.h>
 
@@ -378,6 +382,81 @@ Dataset MemoryFile::open(const Profile& profile) {
     return Dataset(std::move(ds));
 }
 
+namespace {
+
+/// Smallest capacity write() reserves; it doubles from there.
+constexpr std::uint64_t k_min_reserve = 64 * 1024;
+/// Buffers this large are worth backing with transparent huge pages.
+constexpr std::size_t k_huge_page = 2 * 1024 * 1024;
+
+/// True when the kernel can back memory with transparent huge pages on request.
+bool huge_pages_available() {
+    static const bool available = [] {
+        std::FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+        if (f == nullptr) return false;
+        char line[128] = {};
+        const bool read = std::fgets(line, sizeof line, f) != nullptr;
+        std::fclose(f);
+        return read && std::strstr(line, "[never]") == nullptr;
+    }();
+    return available;
+}
+
+/// Asks for huge pages on the 2 MiB-aligned interior of a large buffer: first-touch page
+/// faults, not copies, dominate the cost of filling fresh memory.
+void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] std::size_t n) {
+#ifdef MADV_HUGEPAGE
+    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + k_huge_page - 1) & ~(std::uintptr_t{k_huge_page} - 1); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): address arithmetic for madvise
+    const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(std::uintptr_t{k_huge_page} - 1); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
+#endif
+}
+
+/// Makes room for the file to reach `end` bytes. GDAL's /vsimem/ grows a file by 10% per
+/// realloc and zeroes each new part, so a long series of small appends faults and copies far
+/// more than the data. Where huge pages are available, rastio grows the capacity by doubling
+/// instead: a new VSIMalloc'd buffer (huge pages requested), the bytes copied into it, handed to
+/// GDAL with its full capacity and then truncated to the file's length, which GDAL 3.6 does
+/// without shrinking the allocation. The file is replaced, not moved: a dataset still reading
+/// the old bytes keeps them until it closes (GDAL frees them then). Without huge pages, GDAL's
+/// own growth is cheaper (realloc moves pages without copying) and is left alone.
+void reserve(detail::MemoryFileState& st, std::uint64_t end, const ErrorCapture& errors) {
+    if (end <= st.reserved || end <= st.length) return;
+    if (!huge_pages_available() || end < k_huge_page) {
+        st.reserved = 0; // let GDAL grow the file
+        return;
+    }
+    std::uint64_t want = std::max({end, st.reserved * 2, st.length * 2, k_min_reserve});
+    want = (want + k_huge_page - 1) / k_huge_page * k_huge_page;
+    if (want > std::numeric_limits<std::size_t>::max()) {
+        throw IOError("cannot grow MemoryFile " + st.path + " to " + std::to_string(want) + " bytes", st.path);
+    }
+    auto* fresh = static_cast<GByte*>(VSIMalloc(static_cast<std::size_t>(want)));
+    if (fresh == nullptr) {
+        throw IOError("out of memory growing MemoryFile " + st.path + " to " + std::to_string(want) + " bytes",
+                      st.path, CPLE_OutOfMemory);
+    }
+    advise_huge_pages(fresh, static_cast<std::size_t>(want));
+    if (st.length > 0) {
+        vsi_l_offset len = 0;
+        const GByte* old = VSIGetMemFileBuffer(st.path.c_str(), &len, FALSE);
+        if (old == nullptr || len != st.length) {
+            VSIFree(fresh);
+            errors.throw_io("cannot grow MemoryFile: its bytes changed underneath", st.path);
+        }
+        std::memcpy(fresh, old, static_cast<std::size_t>(st.length));
+    }
+    VSIFCloseL(st.fp);
+    st.fp = nullptr;
+    // GDAL owns `fresh` from here on, even when the call fails.
+    st.fp = VSIFileFromMemBuffer(st.path.c_str(), fresh, want, TRUE);
+    if (st.fp == nullptr) errors.throw_io("cannot grow MemoryFile", st.path);
+    if (VSIFTruncateL(st.fp, st.length) != 0) errors.throw_io("cannot grow MemoryFile", st.path);
+    st.reserved = want;
+}
+
+} // namespace
+
 std::size_t MemoryFile::write(std::span<const std::byte> bytes) {
     auto& st = state();
     std::lock_guard lock(st.mutex);
@@ -393,14 +472,39 @@ std::size_t MemoryFile::write(std::span<const std::byte> bytes) {
         const bool exists = VSIStatL(st.path.c_str(), &stat) == 0;
         st.fp = VSIFOpenL(st.path.c_str(), exists ? "r+b" : "w+b");
         if (st.fp == nullptr) errors.throw_io("cannot open MemoryFile for writing", st.path);
+        st.length = exists ? static_cast<std::uint64_t>(stat.st_size) : 0;
+        st.reserved = st.length;
+    } else {
+        // A dataset opened "r+" on name() may have grown the file since: GDAL's length is the truth.
+        if (VSIFSeekL(st.fp, 0, SEEK_END) != 0) errors.throw_io("cannot seek in MemoryFile", st.path);
+        st.length = VSIFTellL(st.fp);
     }
+    st.reserved = std::max(st.reserved, st.length);
     if (bytes.empty()) return 0;
-    if (VSIFSeekL(st.fp, st.pos, SEEK_SET) != 0) errors.throw_io("cannot seek in MemoryFile", st.path);
+    if (st.pos > std::numeric_limits<std::uint64_t>::max() - bytes.size()) {
+        throw ArgumentError("cannot write " + std::to_string(bytes.size()) + " bytes at position " +
+                            std::to_string(st.pos) + " of MemoryFile " + st.path + ": the end would overflow");
+    }
+    const std::uint64_t end = st.pos + bytes.size();
+    reserve(st, end, errors);
+    if (st.pos > st.length) {
+        // Zero-fill the gap explicitly: GDAL does not promise what lies past a file's end.
+        static constexpr std::byte zeros[64 * 1024] = {};
+        if (VSIFSeekL(st.fp, st.length, SEEK_SET) != 0) errors.throw_io("cannot seek in MemoryFile", st.path);
+        for (std::uint64_t left = st.pos - st.length; left > 0;) {
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof zeros));
+            if (VSIFWriteL(zeros, 1, n, st.fp) != n) errors.throw_io("cannot zero-fill MemoryFile", st.path);
+            left -= n;
+        }
+    } else if (VSIFSeekL(st.fp, st.pos, SEEK_SET) != 0) {
+        errors.throw_io("cannot seek in MemoryFile", st.path);
+    }
     const std::size_t n = VSIFWriteL(bytes.data(), 1, bytes.size(), st.fp);
     if (n != bytes.size()) {
         errors.throw_io("wrote " + std::to_string(n) + " of " + std::to_string(bytes.size()) + " bytes", st.path);
     }
     st.pos += n;
+    st.length = std::max(st.length, st.pos);
     return n;
 }
 

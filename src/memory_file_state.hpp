@@ -45,6 +45,8 @@ struct MemoryFileState {
     bool closed = false;
     std::uint64_t pos = 0;
     VSILFILE* fp = nullptr; // cached handle for write()
+    std::uint64_t length = 0;   // file length while fp is open (write() keeps it current)
+    std::uint64_t reserved = 0; // capacity GDAL holds for the file (write() doubles it), or 0: unknown
     std::vector<std::weak_ptr<DatasetState>> datasets;
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -83,6 +84,8 @@ public:
     /// A reader on the bytes; `options` are GDAL open options (e.g. OVERVIEW_LEVEL).
     /// Throws IOError when the MemoryFile is empty or the bytes are not a raster.
     Dataset open(const Options& options = {});
+    /// The same, so that `open({{"OVERVIEW_LEVEL", "0"}})` is not mistaken for a Profile.
+    Dataset open(std::initializer_list<Options::value_type> options) { return open(Options(options)); }
     /// A writer ("w+") creating a dataset in this empty MemoryFile; the bytes are complete once
     /// it closes. Throws ModeError on a non-empty or read-only MemoryFile.
     Dataset open(const Profile& profile);
