@@ -3,6 +3,7 @@
 #include <rastio/dataset.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 
@@ -150,6 +151,23 @@ std::optional<double> nodata_of(GDALRasterBandH band) {
     return has ? std::optional<double>(v) : std::nullopt;
 }
 
+/// Replaces, band by band, pixels equal to the band's nodata (NaN too) with `fill`.
+void replace_nodata(std::byte* out, GDALDataType gdt, std::size_t per_band, const std::vector<std::optional<double>>& nodata,
+                    double fill) {
+    const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
+    std::vector<double> values(per_band);
+    for (std::size_t b = 0; b < nodata.size(); ++b) {
+        if (!nodata[b]) continue;
+        std::byte* band = out + b * per_band * esize;
+        GDALCopyWords64(band, gdt, static_cast<int>(esize), values.data(), GDT_Float64, sizeof(double),
+                        static_cast<GPtrDiff_t>(per_band));
+        const double nd = *nodata[b];
+        for (std::size_t i = 0; i < per_band; ++i) {
+            if (values[i] == nd || (std::isnan(nd) && std::isnan(values[i]))) fill_values(band + i * esize, gdt, 1, fill);
+        }
+    }
+}
+
 Shape shape_of(const Plan& p) {
     return {p.bands.size(), static_cast<std::size_t>(p.rows), static_cast<std::size_t>(p.cols)};
 }
@@ -157,10 +175,16 @@ Shape shape_of(const Plan& p) {
 /// The masks of the planned bands into `out` (GDAL's values: 0 invalid, nonzero valid).
 void read_mask_plan(const Dataset& ds, const Plan& p, std::byte* out) {
     std::vector<GDALRasterBandH> masks;
-    for (int b : p.bands) masks.push_back(GDALGetMaskBand(detail::checked_band(ds, b)));
-    const std::vector<double> zeros(p.bands.size(), 0.0);
+    // Outside the raster a band with a mask is masked; a band without one (all valid) stays
+    // valid there, as in rasterio, whose boundless VRT has no nodata for such a band.
+    std::vector<double> outside;
+    for (int b : p.bands) {
+        GDALRasterBandH band = detail::checked_band(ds, b);
+        masks.push_back(GDALGetMaskBand(band));
+        outside.push_back((GDALGetMaskFlags(band) & GMF_ALL_VALID) != 0 ? 255.0 : 0.0);
+    }
     const std::vector<std::optional<double>> none(p.bands.size());
-    run_plan(p, GDT_Byte, zeros, none, ds.width(), ds.height(),
+    run_plan(p, GDT_Byte, outside, none, ds.width(), ds.height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
                  GDALRasterIOExtraArg* extra) {
                  for (std::size_t i = 0; i < masks.size(); ++i) {
@@ -200,6 +224,12 @@ AnyArray Dataset::read(const ReadOptions& options) const {
                                               const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
              },
              static_cast<std::byte*>(out.data()), name());
+    if (options.boundless && options.fill_value) {
+        // As rasterio (whose boundless reads go through a VRT that treats nodata as transparent):
+        // with a fill value, the source's nodata pixels read as the fill value too.
+        replace_nodata(static_cast<std::byte*>(out.data()), gdt, static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols),
+                       nodata, *options.fill_value);
+    }
     return out;
 }
 

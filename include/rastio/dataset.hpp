@@ -50,7 +50,8 @@ struct ReadOptions {
     /// How to resample when out_shape differs from the window (nearest..gauss, rms).
     Resampling resampling = Resampling::nearest;
     /// Allow a window outside the raster; pixels outside are `fill_value`, else nodata, else 0,
-    /// and masked (0 in read_masks).
+    /// and masked (0 in read_masks) unless the band has no mask at all (as in rasterio). With a
+    /// fill_value, the source's nodata pixels read as fill_value too (as in rasterio).
     bool boundless = false;
     std::optional<double> fill_value;
 };
