@@ -33,8 +33,15 @@ DType parse_dtype(std::string_view name) {
     for (const auto& i : k_dtypes) {
         if (i.name == name) return i.type;
     }
-    // Aliases numpy and GDAL users write.
+    // Aliases numpy and GDAL users write (GDAL's own type names included, as gdalinfo prints them).
     if (name == "byte" || name == "Byte") return DType::uint8;
+    if (name == "Int8") return DType::int8;
+    if (name == "UInt16") return DType::uint16;
+    if (name == "Int16") return DType::int16;
+    if (name == "UInt32") return DType::uint32;
+    if (name == "Int32") return DType::int32;
+    if (name == "UInt64") return DType::uint64;
+    if (name == "Int64") return DType::int64;
     if (name == "float" || name == "Float32") return DType::float32;
     if (name == "double" || name == "Float64") return DType::float64;
     if (name == "cint16" || name == "CInt16") return DType::cint16;

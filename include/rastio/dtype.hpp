@@ -31,8 +31,8 @@ struct complex_int32 {
 /// The numpy name of `t`: "uint8", "float32", "complex64"...
 std::string_view to_string(DType t) noexcept;
 
-/// Parses a numpy/rasterio dtype name ("uint8", "float32", "complex64", "complex_int16");
-/// throws ArgumentError on an unknown name.
+/// Parses a numpy/rasterio dtype name ("uint8", "float32", "complex64", "complex_int16") or a
+/// GDAL type name ("Byte", "UInt16", "CFloat32"); throws ArgumentError on an unknown name.
 DType parse_dtype(std::string_view name);
 
 /// Bytes per pixel of `t`.
