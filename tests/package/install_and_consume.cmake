@@ -1,0 +1,45 @@
+# Run by ctest with -P: install BUILD_DIR into WORK_DIR/prefix, build CONSUMER_DIR against it, run it.
+cmake_minimum_required(VERSION 3.25)
+foreach(var BUILD_DIR CONSUMER_DIR WORK_DIR GENERATOR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "install_and_consume.cmake needs -D${var}=...")
+  endif()
+endforeach()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGV}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+
+# The package ships public headers only: none of src/'s private headers.
+file(GLOB_RECURSE installed_headers RELATIVE ${prefix}/include ${prefix}/include/*)
+foreach(private gdal_handle.hpp error_capture.hpp dataset_state.hpp memory_file_state.hpp)
+  if("${installed_headers}" MATCHES "${private}")
+    message(FATAL_ERROR "private header ${private} was installed: ${installed_headers}")
+  endif()
+endforeach()
+if(NOT EXISTS ${prefix}/include/rastio/rastio.hpp)
+  message(FATAL_ERROR "include/rastio/rastio.hpp was not installed")
+endif()
+
+set(compiler_arg)
+if(CXX_COMPILER)
+  set(compiler_arg -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+endif()
+run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} ${compiler_arg}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run(${WORK_DIR}/build/consumer)
+message("${last_output}")
+if(NOT last_output MATCHES "consumer: 2 bands, EPSG:4326, pixel 7")
+  message(FATAL_ERROR "the consumer printed something unexpected")
+endif()
+file(REMOVE_RECURSE ${WORK_DIR})
