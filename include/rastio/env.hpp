@@ -1,6 +1,7 @@
 #pragma once
 /// Scoped GDAL configuration options, as rasterio's Env.
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +19,9 @@ namespace rastio {
 class Env {
 public:
     explicit Env(const std::map<std::string, std::string>& options);
+    /// Env({{"KEY", "value"}, ...}); also makes a single pair unambiguous.
+    explicit Env(std::initializer_list<std::pair<const std::string, std::string>> options)
+        : Env(std::map<std::string, std::string>(options)) {}
     Env(const Env&) = delete;
     Env& operator=(const Env&) = delete;
     Env(Env&&) = delete;
