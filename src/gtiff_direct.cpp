@@ -166,6 +166,9 @@ struct Plan {
     std::size_t samples = 0;              // samples per pixel in one block (spp or 1)
     std::size_t max_block_bytes = 0;
     const CPLCompressor* zstd = nullptr;
+    /// For pixel-interleaved blocks when the bands are a permutation of all samples: the output
+    /// band of each sample. Empty otherwise.
+    std::vector<std::size_t> sample_to_band;
 };
 
 /// One block to decode: its index in the offsets array and the plane (sample) it holds, or -1
@@ -216,6 +219,63 @@ void undo_predictor2_row(std::byte* row, std::size_t n, std::size_t stride, std:
     }
 }
 
+#if defined(__x86_64__)
+/// pshufb masks taking channel `ch` of 16 RGB pixels out of the 3 vectors holding them.
+struct Rgb8Masks {
+    alignas(16) unsigned char m[3][3][16]; // [channel][source vector][byte]
+};
+
+constexpr Rgb8Masks make_rgb8_masks() {
+    Rgb8Masks r{};
+    for (int ch = 0; ch < 3; ++ch) {
+        for (int v = 0; v < 3; ++v) {
+            for (int k = 0; k < 16; ++k) {
+                const int idx = 3 * k + ch;
+                r.m[ch][v][k] = static_cast<unsigned char>(idx / 16 == v ? idx % 16 : 0x80);
+            }
+        }
+    }
+    return r;
+}
+
+constexpr Rgb8Masks k_rgb8 = make_rgb8_masks();
+
+/// 3-sample 8-bit pixels to 3 rows, 16 pixels per step with SSSE3 byte shuffles.
+__attribute__((target("ssse3"))) std::size_t deinterleave_rgb8_ssse3(const std::byte* src, std::byte* const* dst,
+                                                                      std::size_t n) {
+    using v16 = long long __attribute__((vector_size(16), aligned(1)));
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const std::byte* s = src + i * 3;
+        v16 in[3];
+        std::memcpy(&in[0], s, 16);
+        std::memcpy(&in[1], s + 16, 16);
+        std::memcpy(&in[2], s + 32, 16);
+        for (int ch = 0; ch < 3; ++ch) {
+            v16 acc{};
+            for (int v = 0; v < 3; ++v) {
+                v16 mask;
+                std::memcpy(&mask, k_rgb8.m[ch][v], 16);
+                acc |= reinterpret_cast<v16>(__builtin_ia32_pshufb128(reinterpret_cast<__attribute__((vector_size(16))) char>(in[v]), // NOLINT
+                                                                      reinterpret_cast<__attribute__((vector_size(16))) char>(mask))); // NOLINT
+            }
+            std::memcpy(dst[ch] + i, &acc, 16);
+        }
+    }
+    return i;
+}
+
+const bool k_has_ssse3 = __builtin_cpu_supports("ssse3");
+#endif
+
+/// Splits n interleaved pixels of S samples of E bytes into S output rows in one pass.
+template <std::size_t E, std::size_t S>
+void deinterleave(const std::byte* src, std::byte* const* dst, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t s = 0; s < S; ++s) std::memcpy(dst[s] + i * E, src + (i * S + s) * E, E);
+    }
+}
+
 /// Copies pixels [c0, c1) of one decoded block row (samples interleaved `samples` apart) into
 /// the output rows of the requested bands.
 template <std::size_t E>
@@ -223,23 +283,39 @@ void scatter_row(const Plan& p, const std::byte* src_row, std::size_t c0, std::s
                  std::size_t out_col, int plane) {
     const std::size_t band_stride = static_cast<std::size_t>(p.win.width) * static_cast<std::size_t>(p.win.height);
     const std::size_t n = c1 - c0;
+    const std::size_t at = out_row * static_cast<std::size_t>(p.win.width) + out_col;
+    if (p.samples > 1 && p.sample_to_band.size() == p.samples && p.samples <= 4) {
+        // Every sample wanted once: one pass over the source feeds every band.
+        std::byte* dst[4] = {}; // NOLINT(cppcoreguidelines-avoid-c-arrays): at most 4 output rows
+        for (std::size_t s = 0; s < p.samples; ++s) dst[s] = p.out + (p.sample_to_band[s] * band_stride + at) * E;
+        const std::byte* src = src_row + c0 * p.samples * E;
+#if defined(__x86_64__)
+        if constexpr (E == 1) {
+            if (p.samples == 3 && k_has_ssse3) {
+                const std::size_t done = deinterleave_rgb8_ssse3(src, dst, n);
+                for (std::size_t s = 0; s < 3; ++s) dst[s] += done;
+                deinterleave<1, 3>(src + done * 3, dst, n - done);
+                return;
+            }
+        }
+#endif
+        switch (p.samples) {
+        case 2: deinterleave<E, 2>(src, dst, n); return;
+        case 3: deinterleave<E, 3>(src, dst, n); return;
+        default: deinterleave<E, 4>(src, dst, n); return;
+        }
+    }
     for (std::size_t j = 0; j < p.bands.size(); ++j) {
         const auto sample = static_cast<std::size_t>(p.bands[j] - 1);
         if (plane >= 0 && sample != static_cast<std::size_t>(plane)) continue;
-        std::byte* dst = p.out + ((j * band_stride) + out_row * static_cast<std::size_t>(p.win.width) + out_col) * E;
+        std::byte* dst = p.out + (j * band_stride + at) * E;
         if (p.samples == 1) {
             std::memcpy(dst, src_row + c0 * E, n * E);
             continue;
         }
         const std::byte* s = src_row + (c0 * p.samples + sample) * E;
         const std::size_t step = p.samples * E;
-        if (p.samples == 3) {
-            for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + i * E, s + i * 3 * E, E);
-        } else if (p.samples == 4) {
-            for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + i * E, s + i * 4 * E, E);
-        } else {
-            for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + i * E, s + i * step, E);
-        }
+        for (std::size_t i = 0; i < n; ++i) std::memcpy(dst + i * E, s + i * step, E);
     }
 }
 
@@ -465,6 +541,16 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
     if (L.offsets.size() != per_plane * planes || L.byte_counts.size() != L.offsets.size()) return false;
     p.max_block_bytes = p.block_w * p.block_h * p.samples * p.esize;
     if (p.max_block_bytes > (std::size_t{1} << 30)) return false;
+    if (p.samples > 1 && bands.size() == p.samples) {
+        std::vector<std::size_t> map(p.samples, p.samples);
+        bool permutation = true;
+        for (std::size_t j = 0; j < bands.size(); ++j) {
+            auto& slot = map[static_cast<std::size_t>(bands[j] - 1)];
+            if (slot != p.samples) permutation = false;
+            slot = j;
+        }
+        if (permutation) p.sample_to_band = std::move(map);
+    }
     if (L.compression == comp_zstd) {
         p.zstd = CPLGetDecompressor("zstd");
         if (p.zstd == nullptr) return false;

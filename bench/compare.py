@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark of rastio and rasterio on the same files, in the same run (issue 6).
+
+Usage: compare.py BUILD_DIR [--reps N] [--cases a,b] [--no-update]
+
+Makes the inputs with GDAL (bench/make_inputs.py, cached in BUILD_DIR/bench-data), runs every
+case in its own process under /usr/bin/time -v: rastio (BUILD_DIR/bench/rastio_bench, Google
+Benchmark), rasterio with default settings and rasterio with GDAL_NUM_THREADS=ALL_CPUS. Prints
+one markdown table, writes it to bench/out/table.md and replaces the marked section of
+BENCHMARKS.md (unless --no-update).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PY = "/usr/bin/python3"  # Debian's python3 with rasterio, numpy and GDAL's bindings
+
+MiB = 1024 * 1024
+# case, label, bytes of input and of output for the RSS bar (read cases only), bar vs default, bar vs tuned
+CASES = [
+    ("small_read_x1000", "open + read all bands, small file (197 KB), 1000 times", "small.tif", 256 * 256 * 3, 10, 10),
+    ("raw_read", "open + read all bands, 48 MB uncompressed", "raw.tif", 4096 * 4096 * 3, 8, 2),
+    ("deflate_read", "open + read all bands, 48 MB DEFLATE", "deflate.tif", 4096 * 4096 * 3, 3, 1.5),
+    ("lzw_f32_read", "open + read all bands, 64 MB float32 LZW predictor 3", "lzw_f32.tif", 4096 * 4096 * 4, 3, 1.5),
+    ("incremental_write_read", "48 MB written in 8 KiB writes into an empty MemoryFile, then open + read", None, None, 10, 10),
+    ("write_raw", "create 4096x4096x3 GTiff in a MemoryFile, write, close, getbuffer: uncompressed", None, None, 5, 5),
+    ("write_deflate", "the same with DEFLATE", None, None, 2, 1.5),
+    ("threads8_small_x200", "8 threads each opening + reading the small file 200 times, one MemoryFile", None, None, None, None),
+]
+
+
+def run_timed(cmd, env):
+    """Runs cmd under /usr/bin/time -v; returns (stdout, peak RSS in KiB)."""
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    return p.stdout, int(m.group(1)) if m else 0
+
+
+def rastio_case(bench, case, data, reps):
+    env = dict(os.environ, RASTIO_BENCH_DATA=data)
+    out, rss = run_timed([bench, f"--benchmark_filter=^BM_{case}/", f"--benchmark_repetitions={reps}",
+                          "--benchmark_format=json"], env)
+    runs = json.loads(out)["benchmarks"]
+    times = sorted(r["real_time"] for r in runs if r.get("run_type") == "iteration")
+    unit = runs[0]["time_unit"]
+    scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[unit]
+    times = [t * scale for t in times]
+    return median(times), rss
+
+
+def rasterio_case(case, data, reps, tuned):
+    env = dict(os.environ)
+    env.pop("GDAL_NUM_THREADS", None)
+    if tuned:
+        env["GDAL_NUM_THREADS"] = "ALL_CPUS"
+    out, rss = run_timed([PY, os.path.join(HERE, "rasterio_bench.py"), case, data, str(reps)], env)
+    return json.loads(out.strip().splitlines()[-1])["median_ms"], rss
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def fmt_ms(ms):
+    return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.1f} ms" if ms >= 10 else f"{ms:.2f} ms"
+
+
+def machine():
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    load = os.getloadavg()[0]
+    return f"{os.cpu_count()} CPUs ({model}), {mem_kb / MiB:.1f} GiB RAM, Linux {platform.release()}, load average {load:.1f} at start"
+
+
+def versions():
+    v = subprocess.run([PY, "-c", "import rasterio; from osgeo import gdal; print(rasterio.__version__, gdal.__version__)"],
+                       capture_output=True, text=True).stdout.split()
+    return (v + ["?", "?"])[:2]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--reps", type=int, default=7, help="timed repetitions per case, after one warm-up (>= 5)")
+    ap.add_argument("--cases", default="", help="comma-separated subset of cases")
+    ap.add_argument("--no-update", action="store_true", help="do not rewrite BENCHMARKS.md")
+    args = ap.parse_args()
+    bench = os.path.join(args.build, "bench", "rastio_bench")
+    if not os.access(bench, os.X_OK):
+        raise SystemExit(f"{bench} is missing: build with Google Benchmark installed (libbenchmark-dev)")
+    data = os.path.join(args.build, "bench-data")
+    subprocess.run([PY, os.path.join(HERE, "make_inputs.py"), data], check=True)
+    wanted = set(filter(None, args.cases.split(",")))
+    started = datetime.datetime.now(datetime.timezone.utc)
+    env_line = machine()
+    rasterio_v, gdal_v = versions()
+
+    header = ("| case | rastio | rasterio | rasterio tuned | ratio (bar) | ratio tuned (bar) "
+              "| peak RSS rastio | peak RSS rasterio |")
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    print(header, flush=True)
+    print(lines[1], flush=True)
+    verdicts = []
+    for case, label, infile, out_bytes, bar, bar_tuned in CASES:
+        if wanted and case not in wanted:
+            continue
+        r_ms, r_rss = rastio_case(bench, case, data, args.reps)
+        p_ms, p_rss = rasterio_case(case, data, args.reps, tuned=False)
+        t_ms, _ = rasterio_case(case, data, args.reps, tuned=True)
+        ratio, ratio_t = p_ms / r_ms, t_ms / r_ms
+
+        def cell(x, b):
+            if b is None:
+                return f"{x:.1f}x"
+            return f"{x:.1f}x ({'>=' if x >= b else '**<**'} {b:g}) {'ok' if x >= b else 'MISSED'}"
+        if bar is not None:
+            verdicts.append((case, ratio >= bar and ratio_t >= bar_tuned))
+        rss_cell = f"{r_rss / 1024:.0f} MiB"
+        if infile:
+            limit = (os.path.getsize(os.path.join(data, infile)) + out_bytes) / MiB + 32
+            rss_cell += f" (bar {limit:.0f}: {'ok' if r_rss / 1024 <= limit else 'MISSED'})"
+        if case == "threads8_small_x200":
+            name = f"{label}: {1600 / (r_ms / 1000):,.0f} vs {1600 / (p_ms / 1000):,.0f} reads/s"
+        else:
+            name = label
+        row = (f"| {name} | {fmt_ms(r_ms)} | {fmt_ms(p_ms)} | {fmt_ms(t_ms)} | {cell(ratio, bar)} "
+               f"| {cell(ratio_t, bar_tuned)} | {rss_cell} | {p_rss / 1024:.0f} MiB |")
+        lines.append(row)
+        print(row, flush=True)
+
+    minutes = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds() / 60
+    notes = [
+        "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC with `make bench` (`bash bench/compare.sh {args.build}`), "
+        f"{args.reps} timed repetitions per case after one warm-up, medians; {minutes:.1f} minutes in all.",
+        f"Machine: {env_line}. rasterio {rasterio_v} on GDAL {gdal_v}.",
+        "Ratios are rasterio time / rastio time; \"tuned\" is rasterio with GDAL_NUM_THREADS=ALL_CPUS. "
+        "Peak RSS is /usr/bin/time -v of one process per case (rasterio's: default settings).",
+    ]
+    table = "\n".join(lines + notes) + "\n"
+    os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
+    with open(os.path.join(HERE, "out", "table.md"), "w") as f:
+        f.write(table)
+    print("\n".join(notes))
+    missed = [c for c, ok in verdicts if not ok]
+    print(f"bars missed: {', '.join(missed) if missed else 'none'}")
+    if not args.no_update and not wanted:
+        path = os.path.join(ROOT, "BENCHMARKS.md")
+        text = open(path).read() if os.path.exists(path) else ""
+        begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+        if begin in text and end in text:
+            text = text[:text.index(begin) + len(begin)] + "\n" + table + text[text.index(end):]
+            with open(path, "w") as f:
+                f.write(text)
+            print(f"updated {path}")
+        else:
+            print(f"{path} has no {begin} ... {end} section: not updated")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Makes the benchmark inputs with GDAL: smooth fields plus noise, as real imagery looks.
+
+Usage: make_inputs.py OUTDIR   (files already there are kept)
+"""
+import os
+import sys
+
+import numpy as np
+from osgeo import gdal
+
+gdal.UseExceptions()
+
+
+def field(rows, cols, bands, seed):
+    """Smooth waves plus Gaussian noise, one band after another."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    out = np.empty((bands, rows, cols), np.float32)
+    for b in range(bands):
+        out[b] = (np.sin(x / (37.0 + 11 * b)) * np.cos(y / (53.0 + 7 * b)) * 60.0
+                  + (x + y) / (rows + cols) * 80.0 + 90.0
+                  + rng.normal(0.0, 3.0, (rows, cols)).astype(np.float32))
+    return out
+
+
+def write(path, arr, gdal_type, options):
+    bands, rows, cols = arr.shape
+    tmp = path + ".part"
+    ds = gdal.GetDriverByName("GTiff").Create(tmp, cols, rows, bands, gdal_type, options)
+    ds.SetGeoTransform((500000.0, 10.0, 0.0, 4200000.0, 0.0, -10.0))
+    ds.SetProjection("EPSG:32633")
+    for b in range(bands):
+        ds.GetRasterBand(b + 1).WriteArray(arr[b])
+    ds = None
+    os.replace(tmp, path)
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    made = []
+
+    def need(name):
+        p = os.path.join(out, name)
+        return None if os.path.exists(p) else p
+
+    if p := need("small.tif"):
+        write(p, np.clip(field(256, 256, 3, 1), 0, 255).astype(np.uint8), gdal.GDT_Byte, [])
+        made.append(p)
+    big = None
+    if need("raw.tif") or need("deflate.tif"):
+        big = np.clip(field(4096, 4096, 3, 2), 0, 255).astype(np.uint8)
+    if p := need("raw.tif"):
+        write(p, big, gdal.GDT_Byte, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"])
+        made.append(p)
+    if p := need("deflate.tif"):
+        write(p, big, gdal.GDT_Byte, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE"])
+        made.append(p)
+    big = None
+    if p := need("lzw_f32.tif"):
+        # Elevation-like values kept to centimetres, as survey data are.
+        f = np.round((field(4096, 4096, 1, 3) * np.float32(3.7) - np.float32(120.0)) * 100) / np.float32(100)
+        write(p, f, gdal.GDT_Float32, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=LZW",
+                                       "PREDICTOR=3"])
+        made.append(p)
+    for p in made:
+        print(f"made {p} ({os.path.getsize(p)} bytes)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""rasterio's side of the comparison: one case per process, timed in-process with perf_counter.
+
+Usage: rasterio_bench.py CASE DATADIR REPS
+Prints one JSON object: {"case", "median_ms", "times_ms", "reads_per_s" (threads case)}.
+Run it with GDAL_NUM_THREADS=ALL_CPUS in the environment for the tuned figures.
+"""
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+
+import numpy as np
+import rasterio
+from rasterio.io import MemoryFile
+
+
+def load(datadir, name):
+    with open(os.path.join(datadir, name), "rb") as f:
+        return f.read()
+
+
+def open_read(data):
+    with MemoryFile(data) as mf, mf.open() as ds:
+        return ds.read()
+
+
+def make_case(case, datadir):
+    if case == "small_read_x1000":
+        data = load(datadir, "small.tif")
+
+        def run():
+            for _ in range(1000):
+                open_read(data)
+        return run
+    if case in ("raw_read", "deflate_read", "lzw_f32_read"):
+        data = load(datadir, {"raw_read": "raw.tif", "deflate_read": "deflate.tif",
+                              "lzw_f32_read": "lzw_f32.tif"}[case])
+        return lambda: open_read(data)
+    if case == "incremental_write_read":
+        view = memoryview(load(datadir, "raw.tif"))
+
+        def run():
+            with MemoryFile() as mf:
+                for at in range(0, len(view), 8192):
+                    mf.write(view[at:at + 8192])
+                with mf.open() as ds:
+                    return ds.read()
+        return run
+    if case in ("write_raw", "write_deflate"):
+        pixels = open_read(load(datadir, "raw.tif"))
+        extra = {"compress": "deflate"} if case == "write_deflate" else {}
+
+        def run():
+            with MemoryFile() as mf:
+                with mf.open(driver="GTiff", width=pixels.shape[2], height=pixels.shape[1],
+                             count=pixels.shape[0], dtype=pixels.dtype, **extra) as ds:
+                    ds.write(pixels)
+                buf = mf.getbuffer()
+                assert len(buf) > 1000
+                del buf
+        return run
+    if case == "threads8_small_x200":
+        data = load(datadir, "small.tif")
+
+        def run():
+            with MemoryFile(data) as mf:
+                def worker():
+                    for _ in range(200):
+                        with rasterio.open(mf.name) as ds:
+                            ds.read()
+                threads = [threading.Thread(target=worker) for _ in range(8)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+        return run
+    raise SystemExit(f"unknown case {case}")
+
+
+def main():
+    case, datadir, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    run = make_case(case, datadir)
+    with rasterio.Env():
+        run()  # warm-up
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - t0) * 1000.0)
+    out = {"case": case, "median_ms": statistics.median(times), "times_ms": times}
+    if case == "threads8_small_x200":
+        out["reads_per_s"] = 1600.0 / (out["median_ms"] / 1000.0)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

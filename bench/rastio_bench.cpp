@@ -1,0 +1,161 @@
+// rastio's side of the comparison with rasterio (bench/compare.py runs both on the same files).
+// Each benchmark is one case of issue 6; every repetition is one timed run, after one warm-up.
+// The inputs come from bench/make_inputs.py, in the folder named by RASTIO_BENCH_DATA.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <rastio/rastio.hpp>
+
+namespace {
+
+std::string data_path(const std::string& name) {
+    const char* dir = std::getenv("RASTIO_BENCH_DATA");
+    return std::string(dir != nullptr ? dir : "bench/out/data") + "/" + name;
+}
+
+/// The bytes of an input file, read once per process.
+const std::vector<std::byte>& input(const std::string& name) {
+    static std::map<std::string, std::vector<std::byte>> cache;
+    auto it = cache.find(name);
+    if (it != cache.end()) return it->second;
+    std::ifstream f(data_path(name), std::ios::binary);
+    if (!f) throw std::runtime_error("missing benchmark input " + data_path(name) + ": run bench/compare.py");
+    f.seekg(0, std::ios::end);
+    std::vector<std::byte> bytes(static_cast<std::size_t>(f.tellg()));
+    f.seekg(0);
+    f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): istream reads chars
+    return cache.emplace(name, std::move(bytes)).first->second;
+}
+
+/// Open + read all bands from bytes in memory (borrowed: no copy, as rasterio's MemoryFile(bytes)).
+std::size_t open_read(const std::vector<std::byte>& bytes) {
+    auto mf = rastio::MemoryFile::borrow(bytes);
+    auto ds = mf.open();
+    const rastio::AnyArray a = ds.read();
+    benchmark::DoNotOptimize(a.data());
+    return a.bytes().size();
+}
+
+/// Runs `op` once untimed, then once per timed iteration.
+template <class Op>
+void timed(benchmark::State& state, Op op) {
+    op();
+    for (auto _ : state) op();
+}
+
+void read_case(benchmark::State& state, const std::string& name) {
+    const auto& bytes = input(name);
+    timed(state, [&] { open_read(bytes); });
+}
+
+/// Nothing but GDAL's start-up: the process's baseline peak RSS.
+void BM_baseline(benchmark::State& state) {
+    timed(state, [] { rastio::MemoryFile mf; });
+}
+
+void BM_small_read_x1000(benchmark::State& state) {
+    const auto& bytes = input("small.tif");
+    timed(state, [&] {
+        for (int i = 0; i < 1000; ++i) open_read(bytes);
+    });
+}
+
+void BM_raw_read(benchmark::State& state) { read_case(state, "raw.tif"); }
+void BM_deflate_read(benchmark::State& state) { read_case(state, "deflate.tif"); }
+void BM_lzw_f32_read(benchmark::State& state) { read_case(state, "lzw_f32.tif"); }
+
+void BM_incremental_write_read(benchmark::State& state) {
+    const auto& bytes = input("raw.tif");
+    timed(state, [&] {
+        rastio::MemoryFile mf;
+        constexpr std::size_t chunk = 8192;
+        for (std::size_t at = 0; at < bytes.size(); at += chunk) {
+            mf.write(std::span<const std::byte>(bytes).subspan(at, std::min(chunk, bytes.size() - at)));
+        }
+        auto ds = mf.open();
+        const rastio::AnyArray a = ds.read();
+        benchmark::DoNotOptimize(a.data());
+    });
+}
+
+/// The pixels to write: those of the uncompressed input, read once.
+const rastio::AnyArray& write_pixels() {
+    static const rastio::AnyArray pixels = [] {
+        auto mf = rastio::MemoryFile::borrow(input("raw.tif"));
+        return mf.open().read();
+    }();
+    return pixels;
+}
+
+void write_case(benchmark::State& state, const std::map<std::string, std::string>& options) {
+    const rastio::AnyArray& pixels = write_pixels();
+    timed(state, [&] {
+        rastio::MemoryFile mf;
+        rastio::Profile p;
+        p.driver = "GTiff";
+        p.width = static_cast<int>(pixels.shape()[2]);
+        p.height = static_cast<int>(pixels.shape()[1]);
+        p.count = static_cast<int>(pixels.shape()[0]);
+        p.dtype = pixels.dtype();
+        p.options = options;
+        auto ds = mf.open(p);
+        ds.write(pixels);
+        ds.close();
+        const auto buf = mf.getbuffer();
+        benchmark::DoNotOptimize(buf.data());
+        if (buf.size() < 1000) throw std::runtime_error("write produced no file");
+    });
+}
+
+void BM_write_raw(benchmark::State& state) { write_case(state, {}); }
+void BM_write_deflate(benchmark::State& state) { write_case(state, {{"COMPRESS", "DEFLATE"}}); }
+
+/// 8 threads, each opening and reading the small file 200 times from one MemoryFile.
+void BM_threads8_small_x200(benchmark::State& state) {
+    rastio::MemoryFile mf(input("small.tif"));
+    auto run = [&] {
+        std::vector<std::thread> pool;
+        for (int t = 0; t < 8; ++t) {
+            pool.emplace_back([&] {
+                for (int i = 0; i < 200; ++i) {
+                    auto ds = rastio::open(mf.name());
+                    const rastio::AnyArray a = ds.read();
+                    benchmark::DoNotOptimize(a.data());
+                }
+            });
+        }
+        for (auto& t : pool) t.join();
+    };
+    timed(state, run);
+    state.counters["reads_per_s"] =
+        benchmark::Counter(1600.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+} // namespace
+
+#define RASTIO_CASE(fn) \
+    BENCHMARK(fn)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime()
+
+RASTIO_CASE(BM_baseline);
+RASTIO_CASE(BM_small_read_x1000);
+RASTIO_CASE(BM_raw_read);
+RASTIO_CASE(BM_deflate_read);
+RASTIO_CASE(BM_lzw_f32_read);
+RASTIO_CASE(BM_incremental_write_read);
+RASTIO_CASE(BM_write_raw);
+RASTIO_CASE(BM_write_deflate);
+RASTIO_CASE(BM_threads8_small_x200);
+
+BENCHMARK_MAIN();
