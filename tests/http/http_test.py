@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,13 @@ def case_post(args, server, work):
         info = json.loads(out)
         check(info["size"] == [int(expected["width"]), int(expected["height"])], "size differs")
         check(len(info["bands"]) == int(expected["count"]), "band count differs")
+
+    # No server listening: a clear error and exit status 1, promptly.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    rc, _, err = run([args.post_geotiff, f"http://127.0.0.1:{closed_port}/x.tif"])
+    check(rc == 1 and "POST" in err and "failed" in err, f"posting to a closed port exited {rc}")
 
 
 def case_fetch(args, server, work):
