@@ -278,3 +278,41 @@ TEST(ParityTest, OverviewsAndBlocksEqualRasterios) {
     });
     EXPECT_GT(n, 10);
 }
+
+TEST(ParityTest, GcpsAndRpcsEqualRasterios) {
+    REQUIRE_PEER();
+    const int n = replay({"gcps", "rpcs"}, [](Dataset& ds, const json& c) {
+        const auto& v = c.at("value");
+        if (c.at("kind") == "gcps") {
+            const GCPs g = ds.gcps();
+            ASSERT_EQ(g.points.size(), v.size());
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const auto& p = g.points[i];
+                EXPECT_DOUBLE_EQ(p.row, v[i][0].get<double>());
+                EXPECT_DOUBLE_EQ(p.col, v[i][1].get<double>());
+                EXPECT_DOUBLE_EQ(p.x, v[i][2].get<double>());
+                EXPECT_DOUBLE_EQ(p.y, v[i][3].get<double>());
+                EXPECT_DOUBLE_EQ(p.z, v[i][4].get<double>());
+                EXPECT_EQ(p.id, v[i][5].get<std::string>());
+                EXPECT_EQ(p.info, v[i][6].get<std::string>());
+            }
+            EXPECT_EQ(g.crs, CRS::from_wkt(c.at("crs").get<std::string>()));
+        } else {
+            const auto r = ds.rpcs();
+            ASSERT_TRUE(r);
+            const std::map<std::string, double> scalars{
+                {"err_bias", r->err_bias},     {"err_rand", r->err_rand},   {"height_off", r->height_off},
+                {"height_scale", r->height_scale}, {"lat_off", r->lat_off}, {"lat_scale", r->lat_scale},
+                {"long_off", r->long_off},     {"long_scale", r->long_scale}, {"line_off", r->line_off},
+                {"line_scale", r->line_scale}, {"samp_off", r->samp_off},   {"samp_scale", r->samp_scale}};
+            for (const auto& [k, got] : scalars) EXPECT_DOUBLE_EQ(got, v.at(k).get<double>()) << k;
+            const std::map<std::string, const std::array<double, 20>*> arrays{
+                {"line_num_coeff", &r->line_num_coeff}, {"line_den_coeff", &r->line_den_coeff},
+                {"samp_num_coeff", &r->samp_num_coeff}, {"samp_den_coeff", &r->samp_den_coeff}};
+            for (const auto& [k, got] : arrays) {
+                for (std::size_t i = 0; i < 20; ++i) EXPECT_DOUBLE_EQ((*got)[i], v.at(k)[i].get<double>()) << k << i;
+            }
+        }
+    });
+    EXPECT_EQ(n, 4);
+}

@@ -122,6 +122,14 @@ for fname in ["cogeo.tif", "RGB.byte.tif", "alpha.tif", "all-nodata.tif"]:
                  value=[[ij[0], ij[1], w.col_off, w.row_off, w.width, w.height] for ij, w in ds.block_windows(1)]))
         add(dict(kind="block_size", file=fname, value=ds.block_size(1, 0, 0)))
 
+# Ground control points and RPCs.
+with rasterio.open(os.path.join(corpus, "RGB.byte.gcp.vrt")) as ds:
+    points, crs = ds.gcps
+    add(dict(kind="gcps", file="RGB.byte.gcp.vrt", crs=crs.to_wkt() if crs else "",
+             value=[[p.row, p.col, p.x, p.y, p.z, p.id, p.info or ""] for p in points]))
+with rasterio.open(os.path.join(corpus, "RGB.byte.rpc.vrt")) as ds:
+    add(dict(kind="rpcs", file="RGB.byte.rpc.vrt", value=ds.rpcs.to_dict()))
+
 with open(os.path.join(out, "cases.json"), "w") as f:
     json.dump({"rasterio": rasterio.__version__, "gdal": rasterio.__gdal_version__, "cases": cases}, f)
 print("wrote %d cases with rasterio %s to %s" % (len(cases), rasterio.__version__, out))
