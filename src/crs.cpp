@@ -67,6 +67,7 @@ CRS CRS::from_string(const std::string& text) {
     }
     CRS crs;
     crs.m_wkt = crs_canonical_wkt(srs.get());
+    if (text != crs.m_wkt) crs.m_input = text;
     if (crs.m_wkt.empty()) throw ArgumentError("CRS \"" + text.substr(0, 200) + "\" cannot be written as WKT");
     return crs;
 }
@@ -100,7 +101,7 @@ std::string CRS::to_json() const {
 std::optional<int> CRS::to_epsg(int min_confidence) const {
     if (empty()) return std::nullopt;
     detail::ErrorCapture quiet;
-    auto srs = import(m_wkt);
+    auto srs = import(m_input.empty() ? m_wkt : m_input);
     // The CRS's own authority, when it names EPSG at its root.
     const char* auth = OSRGetAuthorityName(srs.get(), nullptr);
     const char* code = OSRGetAuthorityCode(srs.get(), nullptr);

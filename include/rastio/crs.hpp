@@ -43,6 +43,9 @@ public:
 
 private:
     std::string m_wkt;
+    /// The text from_string was given, when it says more than the WKT (a PROJ string loses its
+    /// EPSG match once written as WKT1): to_epsg() identifies from it, as rasterio does.
+    std::string m_input;
 };
 
 } // namespace rastio
