@@ -1,0 +1,333 @@
+// Shared pieces of the rastio tool.
+#include "common.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_srs_api.h>
+
+namespace rastio_cli {
+
+namespace {
+
+struct SrsDeleter {
+    void operator()(OGRSpatialReferenceH h) const noexcept { OSRDestroySpatialReference(h); }
+};
+using Srs = std::unique_ptr<std::remove_pointer_t<OGRSpatialReferenceH>, SrsDeleter>;
+struct TransformDeleter {
+    void operator()(OGRCoordinateTransformationH h) const noexcept { OCTDestroyCoordinateTransformation(h); }
+};
+using Transform = std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationH>, TransformDeleter>;
+
+Srs srs_from_wkt(const std::string& wkt) {
+    Srs srs(OSRNewSpatialReference(nullptr));
+    if (OSRSetFromUserInput(srs.get(), wkt.c_str()) != OGRERR_NONE) return {};
+    OSRSetAxisMappingStrategy(srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
+    return srs;
+}
+
+Transform transform_to_lnglat(const rastio::CRS& crs, const std::string& label) {
+    Srs src = srs_from_wkt(crs.to_wkt());
+    Srs dst(OSRNewSpatialReference(nullptr));
+    OSRImportFromEPSG(dst.get(), 4326);
+    OSRSetAxisMappingStrategy(dst.get(), OAMS_TRADITIONAL_GIS_ORDER);
+    Transform ct(src ? OCTNewCoordinateTransformation(src.get(), dst.get()) : nullptr);
+    if (!ct) throw Failure("cannot transform the dataset's CRS to longitude/latitude: " +
+                               std::string(CPLGetLastErrorMsg()), label);
+    return ct;
+}
+
+void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_keys, int level) {
+    const auto newline = [&](int lvl) {
+        out += '\n';
+        out.append(static_cast<std::size_t>(*indent * lvl), ' ');
+    };
+    switch (v.type()) {
+    case Json::value_t::null: out += "null"; break;
+    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
+    case Json::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); break;
+    case Json::value_t::number_unsigned: out += std::to_string(v.get<std::uint64_t>()); break;
+    case Json::value_t::number_float: out += py_float(v.get<double>()); break;
+    case Json::value_t::string: {
+        // Python's ensure_ascii: escape control characters and every non-ASCII code point.
+        const auto& s = v.get_ref<const std::string&>();
+        out += '"';
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            char buf[16];
+            switch (c) {
+            case '"': out += "\\\""; continue;
+            case '\\': out += "\\\\"; continue;
+            case '\n': out += "\\n"; continue;
+            case '\r': out += "\\r"; continue;
+            case '\t': out += "\\t"; continue;
+            case '\b': out += "\\b"; continue;
+            case '\f': out += "\\f"; continue;
+            default: break;
+            }
+            if (c < 0x20) {
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else if (c < 0x80) {
+                out += static_cast<char>(c);
+            } else {
+                // Decode one UTF-8 sequence; an invalid byte is written as U+FFFD.
+                std::uint32_t cp = 0xFFFD;
+                std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+                if (len > 1 && i + len <= s.size()) {
+                    cp = c & (0x7Fu >> len);
+                    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+                    i += len - 1;
+                }
+                if (cp >= 0x10000) {
+                    cp -= 0x10000;
+                    std::snprintf(buf, sizeof buf, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+                } else {
+                    std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+                }
+                out += buf;
+            }
+        }
+        out += '"';
+        break;
+    }
+    case Json::value_t::array: {
+        if (v.empty()) {
+            out += "[]";
+            break;
+        }
+        out += '[';
+        bool first = true;
+        for (const auto& item : v) {
+            if (!first) out += indent ? "," : ", ";
+            first = false;
+            if (indent) newline(level + 1);
+            dump(out, item, indent, sort_keys, level + 1);
+        }
+        if (indent) newline(level);
+        out += ']';
+        break;
+    }
+    case Json::value_t::object: {
+        if (v.empty()) {
+            out += "{}";
+            break;
+        }
+        std::vector<std::string> keys;
+        for (const auto& [k, _] : v.items()) keys.push_back(k);
+        if (sort_keys) std::sort(keys.begin(), keys.end());
+        out += '{';
+        bool first = true;
+        for (const auto& k : keys) {
+            if (!first) out += indent ? "," : ", ";
+            first = false;
+            if (indent) newline(level + 1);
+            dump(out, Json(k), indent, sort_keys, level + 1);
+            out += ": ";
+            dump(out, v.at(k), indent, sort_keys, level + 1);
+        }
+        if (indent) newline(level);
+        out += '}';
+        break;
+    }
+    default: out += "null"; break;
+    }
+}
+
+} // namespace
+
+std::string Input::display_name() const {
+    if (label == "-") return "<stdin>";
+    return std::filesystem::path(label).filename().string();
+}
+
+std::vector<std::byte> read_stdin() {
+    if (isatty(STDIN_FILENO)) throw Failure("no bytes on stdin (pipe a file into rastio, or give a path)", "-");
+    std::vector<std::byte> bytes;
+    std::size_t used = 0;
+    for (;;) {
+        if (bytes.size() - used < (1u << 16)) bytes.resize(std::max<std::size_t>(bytes.size() * 2, 1u << 20));
+        const ssize_t n = ::read(STDIN_FILENO, bytes.data() + used, bytes.size() - used);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Failure(std::string("cannot read stdin: ") + std::strerror(errno), "-");
+        }
+        used += static_cast<std::size_t>(n);
+    }
+    bytes.resize(used);
+    if (bytes.empty()) throw Failure("stdin is empty", "-");
+    return bytes;
+}
+
+Input open_input(const std::string& path) {
+    Input in;
+    in.label = path;
+    try {
+        if (path == "-") {
+            // Adopted by the MemoryFile with no copy and no temp file.
+            in.memory = rastio::MemoryFile(read_stdin(), rastio::MemoryFileOptions{.ext = ""});
+            in.dataset = in.memory.open();
+        } else {
+            std::error_code ec;
+            if (!std::filesystem::exists(path, ec) && path.rfind("/vsi", 0) != 0) {
+                throw Failure("no such file", path);
+            }
+            in.dataset = rastio::open(path);
+        }
+    } catch (const rastio::IOError& e) {
+        std::string why = e.gdal_message().empty() ? e.what() : e.gdal_message();
+        if (path == "-" && !in.memory.closed()) {
+            // Name stdin's bytes as the user knows them, not by their /vsimem/ path.
+            const std::string& mem = in.memory.name();
+            for (auto at = why.find(mem); at != std::string::npos; at = why.find(mem)) why.replace(at, mem.size(), "<stdin>");
+        }
+        throw Failure("cannot open as a raster: " + why, path);
+    } catch (const rastio::Error& e) {
+        throw Failure(std::string("cannot open as a raster: ") + e.what(), path);
+    }
+    return in;
+}
+
+std::string py_float(double value) {
+    if (std::isnan(value)) return "NaN";
+    if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+    // Shortest round-trip digits, then Python's choice between fixed and exponent notation.
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+    std::string sci(buf, res.ptr);
+    const auto epos = sci.find('e');
+    std::string mant = sci.substr(0, epos);
+    const int exp10 = std::stoi(sci.substr(epos + 1));
+    std::string sign;
+    if (!mant.empty() && mant[0] == '-') {
+        sign = "-";
+        mant.erase(0, 1);
+    }
+    std::string digits;
+    for (char c : mant)
+        if (c != '.') digits += c;
+    if (exp10 < -4 || exp10 >= 16) {
+        std::string out = sign + digits.substr(0, 1);
+        if (digits.size() > 1) out += "." + digits.substr(1);
+        char e[16];
+        std::snprintf(e, sizeof e, "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
+        return out + e;
+    }
+    const int point = exp10 + 1; // digits before the decimal point
+    std::string out;
+    if (point <= 0) {
+        out = "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
+    } else if (static_cast<std::size_t>(point) >= digits.size()) {
+        out = digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0') + ".0";
+    } else {
+        out = digits.substr(0, static_cast<std::size_t>(point)) + "." + digits.substr(static_cast<std::size_t>(point));
+    }
+    return sign + out;
+}
+
+std::string py_dumps(const Json& value, std::optional<int> indent, bool sort_keys) {
+    std::string out;
+    dump(out, value, indent, sort_keys, 0);
+    return out;
+}
+
+std::string py_str(const Json& value) {
+    if (value.is_null()) return "None";
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
+    if (value.is_array()) {
+        std::string out;
+        for (const auto& v : value) out += (out.empty() ? "" : " ") + py_str(v);
+        return out;
+    }
+    if (value.is_number_float()) {
+        const std::string s = py_float(value.get<double>());
+        return s == "NaN" ? "nan" : s == "Infinity" ? "inf" : s == "-Infinity" ? "-inf" : s;
+    }
+    return py_dumps(value);
+}
+
+Json rio_crs(const rastio::CRS& crs) {
+    if (crs.empty()) return nullptr;
+    if (auto epsg = crs.to_epsg()) return "EPSG:" + std::to_string(*epsg);
+    // rasterio's to_string(): an OGC or ESRI code (the CRS's own, else the best match at 70%
+    // confidence or more; rasterio ignores other authorities such as IGNF), else WKT.
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    Srs srs = srs_from_wkt(crs.to_wkt());
+    if (srs) {
+        std::map<std::string, std::string> found; // authority -> first code
+        const auto note = [&](const char* auth, const char* code) {
+            if (auth && code && !found.count(auth)) found[auth] = code;
+        };
+        note(OSRGetAuthorityName(srs.get(), nullptr), OSRGetAuthorityCode(srs.get(), nullptr));
+        if (found.empty()) {
+            int count = 0;
+            int* confidences = nullptr;
+            OGRSpatialReferenceH* matches = OSRFindMatches(srs.get(), nullptr, &count, &confidences);
+            for (int i = 0; i < count; ++i) {
+                if (confidences[i] >= 70) note(OSRGetAuthorityName(matches[i], nullptr), OSRGetAuthorityCode(matches[i], nullptr));
+            }
+            OSRFreeSRSArray(matches);
+            CPLFree(confidences);
+        }
+        for (const char* auth : {"OGC", "ESRI"})
+            if (found.count(auth)) return std::string(auth) + ":" + found[auth];
+    }
+    return crs.to_wkt();
+}
+
+std::array<double, 6> geotransform(const rastio::Dataset& ds) {
+    std::array<double, 6> gt{0, 1, 0, 0, 0, 1};
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    if (GDALGetGeoTransform(static_cast<GDALDatasetH>(ds.gdal_handle()), gt.data()) != CE_None) gt = {0, 1, 0, 0, 0, 1};
+    return gt;
+}
+
+rastio::Bounds rio_bounds(const std::array<double, 6>& gt, int width, int height) {
+    const double w = width, h = height;
+    if (gt[2] == 0 && gt[4] == 0) return {gt[0], gt[3] + gt[5] * h, gt[0] + gt[1] * w, gt[3]};
+    const auto x = [&](double c, double r) { return gt[0] + gt[1] * c + gt[2] * r; };
+    const auto y = [&](double c, double r) { return gt[3] + gt[4] * c + gt[5] * r; };
+    const std::array xs{x(0, 0), x(0, h), x(w, h), x(w, 0)};
+    const std::array ys{y(0, 0), y(0, h), y(w, h), y(w, 0)};
+    return {*std::min_element(xs.begin(), xs.end()), *std::min_element(ys.begin(), ys.end()),
+            *std::max_element(xs.begin(), xs.end()), *std::max_element(ys.begin(), ys.end())};
+}
+
+void to_lnglat(const rastio::CRS& crs, std::vector<double>& xs, std::vector<double>& ys, const std::string& label) {
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    Transform ct = transform_to_lnglat(crs, label);
+    if (!OCTTransform(ct.get(), static_cast<int>(xs.size()), xs.data(), ys.data(), nullptr)) {
+        throw Failure("cannot transform coordinates to longitude/latitude: " + std::string(CPLGetLastErrorMsg()), label);
+    }
+}
+
+rastio::Bounds bounds_to_lnglat(const rastio::CRS& crs, const rastio::Bounds& b, const std::string& label) {
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    Transform ct = transform_to_lnglat(crs, label);
+    rastio::Bounds out;
+    if (!OCTTransformBounds(ct.get(), b.left, b.bottom, b.right, b.top, &out.left, &out.bottom, &out.right, &out.top, 21)) {
+        throw Failure("cannot transform bounds to longitude/latitude: " + std::string(CPLGetLastErrorMsg()), label);
+    }
+    return out;
+}
+
+void write_stdout(const std::string& text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+        throw Failure(std::string("cannot write to stdout: ") + std::strerror(errno), "-");
+    }
+}
+
+} // namespace rastio_cli

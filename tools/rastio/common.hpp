@@ -1,0 +1,96 @@
+#pragma once
+// Shared pieces of the rastio tool: failures with exit codes, inputs from a path or stdin,
+// Python-compatible JSON text (what `rio` prints), and rio's rules for CRS text and geometry.
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <rastio/rastio.hpp>
+
+namespace rastio_cli {
+
+using Json = nlohmann::ordered_json;
+
+/// Exit statuses: 1 for bad input (a file, its bytes, a write), 2 for bad usage.
+inline constexpr int exit_input = 1;
+inline constexpr int exit_usage = 2;
+
+/// What main() prints as `rastio: error: <what> (<path>)` before exiting with `code`.
+class Failure : public std::runtime_error {
+public:
+    Failure(const std::string& what, std::string path, int code = exit_input)
+        : std::runtime_error(what), m_path(std::move(path)), m_code(code) {}
+    const std::string& path() const noexcept { return m_path; }
+    int code() const noexcept { return m_code; }
+
+private:
+    std::string m_path;
+    int m_code;
+};
+
+/// A dataset opened from a path, or from stdin's bytes adopted by a MemoryFile ("-").
+/// Owns both; the dataset closes before the MemoryFile.
+struct Input {
+    std::string label;           ///< what the user typed: a path or "-"
+    rastio::MemoryFile memory;   ///< holds stdin's bytes when label is "-" (else closed)
+    rastio::Dataset dataset;
+    Input() = default;
+    Input(const Input&) = delete;
+    Input& operator=(const Input&) = delete;
+    Input(Input&&) = default;
+    Input& operator=(Input&&) = default;
+    ~Input() = default;
+    /// The name rio uses for ids and titles: the path's last component, "<stdin>" for "-".
+    std::string display_name() const;
+};
+
+/// Opens `path` for reading ("-" reads all of stdin into memory first, no temp file).
+/// Throws Failure (exit 1) when it cannot be opened.
+Input open_input(const std::string& path);
+
+/// Reads all of stdin; throws Failure when stdin is a terminal or fails.
+std::vector<std::byte> read_stdin();
+
+/// `value` as Python's repr(float) writes it: "1.0", "0.0001", "1e-05", "NaN", "-Infinity".
+std::string py_float(double value);
+
+/// JSON text as Python's json.dumps writes it: ", " and ": " separators on one line, or
+/// `indent` spaces per level; NaN and Infinity as Python writes them; non-ASCII as \uXXXX.
+std::string py_dumps(const Json& value, std::optional<int> indent = {}, bool sort_keys = false);
+
+/// `value` as Python's str() writes it (for rio's single-value output): None, 3, 0.0, text.
+std::string py_str(const Json& value);
+
+/// rio's CRS text: "EPSG:n" when an EPSG code matches, else another authority ("ESRI:102039"),
+/// else WKT; null when the CRS is empty.
+Json rio_crs(const rastio::CRS& crs);
+
+/// rasterio's bounds rule (min/max of the corners when rotated), from a GDAL geotransform.
+rastio::Bounds rio_bounds(const std::array<double, 6>& gt, int width, int height);
+
+/// The dataset's geotransform, or the identity when it has none.
+std::array<double, 6> geotransform(const rastio::Dataset& ds);
+
+/// Transforms points from `crs` to longitude/latitude (EPSG:4326, x = longitude) in place.
+/// Throws Failure when PROJ cannot.
+void to_lnglat(const rastio::CRS& crs, std::vector<double>& xs, std::vector<double>& ys, const std::string& label);
+
+/// Transforms bounds to longitude/latitude, densifying the edges (21 points) as rasterio does.
+rastio::Bounds bounds_to_lnglat(const rastio::CRS& crs, const rastio::Bounds& b, const std::string& label);
+
+/// Writes `text` to stdout; throws Failure when stdout fails (a closed pipe, a full disk).
+void write_stdout(const std::string& text);
+
+/// Adds the subcommands; each one's callback throws Failure.
+void add_info(CLI::App& app);
+void add_convert(CLI::App& app);
+void add_blocks(CLI::App& app);
+void add_bounds(CLI::App& app);
+void add_env(CLI::App& app);
+
+} // namespace rastio_cli
