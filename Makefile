@@ -27,8 +27,13 @@ run: build
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-bench: build
-	@bash bench/compare.sh $(BUILD)
+# Benchmarks build optimised in their own folder (only the library and bench/), whatever BUILD_TYPE is.
+BENCH_BUILD ?= $(BUILD)-bench
+bench: deps
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DRASTIO_BUILD_TESTS=OFF -DRASTIO_BUILD_TOOLS=OFF \
+	  -DRASTIO_BUILD_EXAMPLES=OFF -DRASTIO_BUILD_BENCH=ON > $(BENCH_BUILD).configure.log 2>&1 || (cat $(BENCH_BUILD).configure.log; exit 1)
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target rastio_bench
+	@bash bench/compare.sh $(BENCH_BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

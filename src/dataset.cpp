@@ -141,6 +141,17 @@ void check_driver_dtype(GDALDriverH drv, DType t) {
     }
 }
 
+/// Compressing a large GTiff uses every core unless the caller chose (NUM_THREADS or
+/// GDAL_NUM_THREADS); a small one stays on one thread, where a pool costs more than it saves.
+void add_gtiff_write_threads(const Profile& p, StringList& options) {
+    const auto comp = p.options.find("COMPRESS");
+    if (comp == p.options.end() || EQUAL(comp->second.c_str(), "NONE")) return;
+    if (p.options.count("NUM_THREADS") || CPLGetConfigOption("GDAL_NUM_THREADS", nullptr) != nullptr) return;
+    const double bytes = static_cast<double>(*p.width) * static_cast<double>(*p.height) *
+                         static_cast<double>(*p.count) * static_cast<double>(dtype_size(*p.dtype));
+    if (bytes >= 4.0 * 1024 * 1024) options.add("NUM_THREADS", "ALL_CPUS");
+}
+
 } // namespace
 
 std::shared_ptr<DatasetState> open_dataset(const std::string& path, const std::string& mode,
@@ -185,6 +196,7 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
     StringList options(p.options);
     const bool is_gtiff = EQUAL(p.driver.c_str(), "GTiff");
     if (*p.dtype == DType::int8 && is_gtiff) options.add("PIXELTYPE", "SIGNEDBYTE");
+    if (is_gtiff) add_gtiff_write_threads(p, options);
 
     ErrorCapture errors;
     auto st = std::make_shared<DatasetState>();

@@ -339,9 +339,23 @@ void predictor3_row(const Plan& p, std::byte* row, std::vector<std::byte>& tmp, 
     auto* u = reinterpret_cast<unsigned char*>(row); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): byte arithmetic
     for (std::size_t i = p.samples; i < bytes; ++i) u[i] = static_cast<unsigned char>(u[i] + u[i - p.samples]);
     tmp.resize(bytes);
-    for (std::size_t k = 0; k < p.esize; ++k) {
-        const std::byte* plane_bytes = row + (p.esize - 1 - k) * n;
-        for (std::size_t i = 0; i < n; ++i) tmp[i * p.esize + k] = plane_bytes[i];
+    // Only the samples of the window's columns are reassembled.
+    const std::size_t i0 = c0 * p.samples, i1 = c1 * p.samples;
+    if (p.esize == 4) {
+        const unsigned char* b3 = u;
+        const unsigned char* b2 = u + n;
+        const unsigned char* b1 = u + 2 * n;
+        const unsigned char* b0 = u + 3 * n;
+        for (std::size_t i = i0; i < i1; ++i) {
+            const std::uint32_t v = static_cast<std::uint32_t>(b0[i]) | (static_cast<std::uint32_t>(b1[i]) << 8) |
+                                    (static_cast<std::uint32_t>(b2[i]) << 16) | (static_cast<std::uint32_t>(b3[i]) << 24);
+            std::memcpy(tmp.data() + i * 4, &v, 4);
+        }
+    } else {
+        for (std::size_t k = 0; k < p.esize; ++k) {
+            const std::byte* plane_bytes = row + (p.esize - 1 - k) * n;
+            for (std::size_t i = i0; i < i1; ++i) tmp[i * p.esize + k] = plane_bytes[i];
+        }
     }
     scatter(p, tmp.data(), c0, c1, out_row, out_col, plane);
 }
@@ -429,10 +443,23 @@ std::ptrdiff_t tiff_lzw_decode(std::span<const std::byte> in, std::span<std::byt
     unsigned bits_in = 0, width = 9, next = first;
     bool have_prev = false;
     while (pos < cap) {
-        while (bits_in < width) {
-            if (in_pos >= in.size()) return static_cast<std::ptrdiff_t>(pos); // ran out: what we have
-            bitbuf = (bitbuf << 8) | std::to_integer<std::uint64_t>(in[in_pos++]);
-            bits_in += 8;
+        if (bits_in < width) {
+            if (in_pos + 8 <= in.size()) {
+                // Top up to at least 56 bits with one 8-byte big-endian load.
+                std::uint64_t w = 0;
+                std::memcpy(&w, in.data() + in_pos, 8);
+                w = __builtin_bswap64(w);
+                const unsigned take = (63 - bits_in) / 8;
+                bitbuf = (take == 8 ? 0 : bitbuf << (8 * take)) | (w >> (64 - 8 * take));
+                bits_in += 8 * take;
+                in_pos += take;
+            } else {
+                while (bits_in < width) {
+                    if (in_pos >= in.size()) return static_cast<std::ptrdiff_t>(pos); // ran out: what we have
+                    bitbuf = (bitbuf << 8) | std::to_integer<std::uint64_t>(in[in_pos++]);
+                    bits_in += 8;
+                }
+            }
         }
         const auto code = static_cast<unsigned>((bitbuf >> (bits_in - width)) & ((1U << width) - 1U));
         bits_in -= width;
@@ -457,8 +484,13 @@ std::ptrdiff_t tiff_lzw_decode(std::span<const std::byte> in, std::span<std::byt
                 n = prev_len + 1;
             }
             const std::size_t copy = std::min(n, cap - pos);
-            // Forward byte copy: for code == next the source overlaps the bytes being written.
-            for (std::size_t i = 0; i < copy; ++i) out[pos + i] = out[s + i];
+            if (n <= 16 && s + 16 <= pos && pos + 16 <= cap) {
+                // Short string well behind the cursor: one fixed-size copy (bytes past n are rewritten later).
+                std::memcpy(out.data() + pos, out.data() + s, 16);
+            } else {
+                // Forward byte copy: for code == next the source overlaps the bytes being written.
+                for (std::size_t i = 0; i < copy; ++i) out[pos + i] = out[s + i];
+            }
         }
         if (have_prev && next < max_codes) {
             start[next] = static_cast<std::uint32_t>(prev_pos);
