@@ -6,10 +6,12 @@
 #include <rastio/crs.hpp>
 #include <rastio/dataset.hpp>
 #include <rastio/dtype.hpp>
+#include <rastio/enums.hpp>
 #include <rastio/env.hpp>
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
 #include <rastio/memory_file_stream.hpp>
+#include <rastio/metadata.hpp>
 #include <rastio/profile.hpp>
 #include <rastio/version.hpp>
 #include <rastio/window.hpp>
