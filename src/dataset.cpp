@@ -31,14 +31,31 @@ void DatasetState::close() {
     ErrorCapture errors;
     GDALDatasetH h = std::exchange(handle, nullptr);
     if (copy_driver != nullptr) {
+        // An in-memory target's previous bytes, put back if the copy fails (a copy truncates first).
+        std::vector<GByte> previous;
+        bool had_previous = false;
+        if (copy_path.rfind("/vsimem/", 0) == 0) {
+            vsi_l_offset len = 0;
+            CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+            if (const GByte* p = VSIGetMemFileBuffer(copy_path.c_str(), &len, FALSE)) {
+                previous.assign(p, p + len);
+                had_previous = true;
+            }
+        }
         GDALDatasetH out = GDALCreateCopy(copy_driver, copy_path.c_str(), h, FALSE, copy_options.get(),
                                           nullptr, nullptr);
         if (out != nullptr) GDALClose(out);
         GDALClose(h);
         if (out == nullptr || errors.failed()) {
-            // Leave no partial file behind.
+            // Leave no partial file behind: restore what was there, or remove the file.
             CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-            VSIUnlink(copy_path.c_str());
+            VSILFILE* fp = had_previous ? VSIFOpenL(copy_path.c_str(), "wb") : nullptr;
+            if (fp != nullptr) {
+                VSIFWriteL(previous.data(), 1, previous.size(), fp);
+                VSIFCloseL(fp);
+            } else {
+                VSIUnlink(copy_path.c_str());
+            }
             errors.throw_io(std::string("cannot write ") + GDALGetDriverShortName(copy_driver) + " dataset",
                             copy_path);
         }
@@ -535,6 +552,26 @@ Shape Dataset::checked_shape(const Bands& bands, const Window& window, std::size
         throw ArgumentError("reading " + shape_string(shape) + " pixels from " + m_state->name + " needs " +
                             std::to_string(bytes) + " bytes, over the limit of " + std::to_string(limit) +
                             " (RASTIO_MAX_READ_BYTES); read a smaller window");
+    }
+    // GDAL decodes whole blocks, so a small window of a file with one huge compressed block
+    // (a decompression bomb) costs the whole block: refuse blocks over the limit too.
+    const char* il = GDALGetMetadataItem(h, "INTERLEAVE", "IMAGE_STRUCTURE");
+    const std::uint64_t bands_per_block =
+        il != nullptr && EQUAL(il, "PIXEL") ? static_cast<std::uint64_t>(GDALGetRasterCount(h)) : 1;
+    for (int b : bands) {
+        GDALRasterBandH band = GDALGetRasterBand(h, b);
+        int bx = 0, by = 0;
+        GDALGetBlockSize(band, &bx, &by);
+        std::uint64_t block = 0;
+        const bool overflow =
+            __builtin_mul_overflow(static_cast<std::uint64_t>(std::max(bx, 0)), static_cast<std::uint64_t>(std::max(by, 0)), &block) ||
+            __builtin_mul_overflow(block, static_cast<std::uint64_t>(GDALGetDataTypeSizeBytes(GDALGetRasterDataType(band))), &block) ||
+            __builtin_mul_overflow(block, bands_per_block, &block);
+        if (overflow || block > limit) {
+            throw ArgumentError("reading " + window.to_string() + " from " + m_state->name + " decodes blocks of " +
+                                std::to_string(bx) + "x" + std::to_string(by) + " pixels (" + (overflow ? std::string("over 2^64") : std::to_string(block)) +
+                                " bytes), over the limit of " + std::to_string(limit) + " (RASTIO_MAX_READ_BYTES)");
+        }
     }
     return shape;
 }
