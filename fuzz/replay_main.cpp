@@ -3,6 +3,7 @@
 //   rastio_fuzz_replay --generated N       the seeds and N mutations of each, made in memory
 //   rastio_fuzz_replay --write-seeds DIR   writes the seeds as files (libFuzzer's start corpus)
 //   rastio_fuzz_replay PATH...             files, or every file under folders
+// RASTIO_REPLAY_TRACE=1 names each input on stderr before running it (to find a crash).
 // Exits 0 when every input gave a result or a rastio::Error, 77 when a folder is missing.
 
 #include <algorithm>
@@ -29,6 +30,8 @@ std::string g_slowest_name;
 long g_inputs = 0;
 
 void run(const std::string& name, const std::vector<std::byte>& bytes) {
+    static const bool trace = std::getenv("RASTIO_REPLAY_TRACE") != nullptr;
+    if (trace) std::fprintf(stderr, "input %s\n", name.c_str());
     const auto t0 = clock_type::now();
     try {
         rastio::fuzz::one_input(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): bytes as the fuzzer sees them
