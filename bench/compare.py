@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side-by-side benchmark of rastio and rasterio on the same files, in the same run (issue 6).
 
-Usage: compare.py BUILD_DIR [--reps N] [--cases a,b] [--no-update]
+Usage: compare.py BUILD_DIR [--reps N] [--rounds N] [--cases a,b] [--no-update]
 
 Makes the inputs with GDAL (bench/make_inputs.py, cached in BUILD_DIR/bench-data), runs every
 case in its own process under /usr/bin/time -v: rastio (BUILD_DIR/bench/rastio_bench, Google
@@ -51,11 +51,9 @@ def rastio_case(bench, case, data, reps):
     out, rss = run_timed([bench, f"--benchmark_filter=^BM_{case}/", f"--benchmark_repetitions={reps}",
                           "--benchmark_format=json"], env)
     runs = json.loads(out)["benchmarks"]
-    times = sorted(r["real_time"] for r in runs if r.get("run_type") == "iteration")
-    unit = runs[0]["time_unit"]
-    scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[unit]
-    times = [t * scale for t in times]
-    return median(times), rss
+    scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}
+    times = [r["real_time"] * scale[r["time_unit"]] for r in runs if r.get("run_type") == "iteration"]
+    return times, rss
 
 
 def rasterio_case(case, data, reps, tuned):
@@ -64,7 +62,7 @@ def rasterio_case(case, data, reps, tuned):
     if tuned:
         env["GDAL_NUM_THREADS"] = "ALL_CPUS"
     out, rss = run_timed([PY, os.path.join(HERE, "rasterio_bench.py"), case, data, str(reps)], env)
-    return json.loads(out.strip().splitlines()[-1])["median_ms"], rss
+    return json.loads(out.strip().splitlines()[-1])["times_ms"], rss
 
 
 def median(xs):
@@ -99,7 +97,8 @@ def versions():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
-    ap.add_argument("--reps", type=int, default=7, help="timed repetitions per case, after one warm-up (>= 5)")
+    ap.add_argument("--reps", type=int, default=3, help="timed runs per process, after one warm-up")
+    ap.add_argument("--rounds", type=int, default=3, help="processes per side and case, alternating sides")
     ap.add_argument("--cases", default="", help="comma-separated subset of cases")
     ap.add_argument("--no-update", action="store_true", help="do not rewrite BENCHMARKS.md")
     args = ap.parse_args()
@@ -125,9 +124,20 @@ def main():
     for case, label, infile, out_bytes, bar, bar_tuned in CASES:
         if wanted and case not in wanted:
             continue
-        r_ms, r_rss = rastio_case(bench, case, data, args.reps)
-        p_ms, p_rss = rasterio_case(case, data, args.reps, tuned=False)
-        t_ms, _ = rasterio_case(case, data, args.reps, tuned=True)
+        # Rounds alternate the three processes, so that a busy moment of a shared machine falls on
+        # all of them rather than on one; the median is over every timed run of every round.
+        r_all, p_all, t_all = [], [], []
+        r_rss = p_rss = 0
+        for _ in range(args.rounds):
+            times, rss = rastio_case(bench, case, data, args.reps)
+            r_all += times
+            r_rss = max(r_rss, rss)
+            times, rss = rasterio_case(case, data, args.reps, tuned=False)
+            p_all += times
+            p_rss = max(p_rss, rss)
+            times, _ = rasterio_case(case, data, args.reps, tuned=True)
+            t_all += times
+        r_ms, p_ms, t_ms = median(r_all), median(p_all), median(t_all)
         ratio, ratio_t = p_ms / r_ms, t_ms / r_ms
 
         def cell(x, b):
@@ -155,7 +165,8 @@ def main():
     notes = [
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC with `make bench` (`bash bench/compare.sh {args.build}`), "
-        f"{args.reps} timed repetitions per case after one warm-up, medians; {minutes:.1f} minutes in all.",
+        f"{args.rounds} rounds alternating the three processes of each case, each process timing {args.reps} "
+        f"runs after one warm-up: medians of {args.rounds * args.reps} runs; {minutes:.1f} minutes in all.",
         f"Machine: {env_line}. rasterio {rasterio_v} on GDAL {gdal_v}.",
         "Ratios are rasterio time / rastio time; \"tuned\" is rasterio with GDAL_NUM_THREADS=ALL_CPUS. "
         "Peak RSS is /usr/bin/time -v of one process per case (rasterio's: default settings); in brackets, "

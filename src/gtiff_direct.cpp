@@ -572,7 +572,7 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
     const std::size_t per_plane = p.blocks_across * p.blocks_down;
     if (L.offsets.size() != per_plane * planes || L.byte_counts.size() != L.offsets.size()) return false;
     p.max_block_bytes = p.block_w * p.block_h * p.samples * p.esize;
-    if (p.max_block_bytes > (std::size_t{1} << 30)) return false;
+    if (p.max_block_bytes > (std::size_t{64} << 20)) return false; // giant blocks: GDAL and its limits decide
     if (p.samples > 1 && bands.size() == p.samples) {
         std::vector<std::size_t> map(p.samples, p.samples);
         bool permutation = true;
