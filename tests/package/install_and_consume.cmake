@@ -34,7 +34,12 @@ set(compiler_arg)
 if(CXX_COMPILER)
   set(compiler_arg -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
 endif()
-run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} ${compiler_arg}
+# A sanitized rastio (RASTIO_SANITIZE) needs the same runtime in the program that links it.
+set(sanitize_args)
+if(SANITIZE)
+  set(sanitize_args "-DCMAKE_CXX_FLAGS=-fsanitize=${SANITIZE}" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=${SANITIZE}")
+endif()
+run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} ${compiler_arg} ${sanitize_args}
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
