@@ -26,11 +26,12 @@ void run_env(const EnvOptions& o) {
         const bool copy = GDALGetMetadataItem(d, GDAL_DCAP_CREATECOPY, nullptr) != nullptr;
         const char* ext = GDALGetMetadataItem(d, GDAL_DMD_EXTENSIONS, nullptr);
         const std::string name = GDALGetDriverShortName(d);
-        std::string caps = "read";
-        if (create) caps += ", write";
-        if (copy) caps += ", createcopy";
+        const bool read = GDALGetMetadataItem(d, GDAL_DCAP_OPEN, nullptr) != nullptr;
+        std::string caps;
+        for (const auto& [on, what] : {std::pair{read, "read"}, std::pair{create, "write"}, std::pair{copy, "createcopy"}})
+            if (on) caps += (caps.empty() ? "" : ", ") + std::string(what);
         if (o.json) {
-            all[name] = {{"name", GDALGetDriverLongName(d)}, {"read", true}, {"write", create}, {"createcopy", copy},
+            all[name] = {{"name", GDALGetDriverLongName(d)}, {"read", read}, {"write", create}, {"createcopy", copy},
                          {"extensions", ext ? ext : ""}};
         } else {
             out += name + ": " + GDALGetDriverLongName(d) + " (" + caps + ")";

@@ -75,11 +75,13 @@ Json rio_info(const Input& in) {
         info["res"] = Json::array({std::hypot(gt[1], gt[4]), std::hypot(gt[2], gt[5])});
     }
 
-    // Blocks, as rasterio's profile: blockxsize only when tiled (block width != raster width).
+    // Blocks, as rasterio 1.3.5's profile reports them (rule observed, not documented): tiled
+    // when blocks are narrower or wider than the raster, or when one block holds the whole
+    // raster and both sides are multiples of 16 (a valid TIFF tile); blockxsize only when tiled.
     if (count > 0) {
         int bx = 0, by = 0;
         GDALGetBlockSize(GDALGetRasterBand(h, 1), &bx, &by);
-        const bool tiled = bx != width;
+        const bool tiled = bx != width || (by == height && bx % 16 == 0 && by % 16 == 0);
         info["blockysize"] = by;
         if (tiled) info["blockxsize"] = bx;
         info["tiled"] = tiled;
