@@ -164,7 +164,7 @@ def main():
     minutes = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds() / 60
     notes = [
         "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC with `make bench` (`bash bench/compare.sh {args.build}`), "
+        f"Run {started:%Y-%m-%d %H:%M} UTC with `bash bench/compare.sh {' '.join(sys.argv[1:])}` (what `make bench` runs), "
         f"{args.rounds} rounds alternating the three processes of each case, each process timing {args.reps} "
         f"runs after one warm-up: medians of {args.rounds * args.reps} runs; {minutes:.1f} minutes in all.",
         f"Machine: {env_line}. rasterio {rasterio_v} on GDAL {gdal_v}.",
