@@ -70,7 +70,7 @@ void add_blocks(CLI::App& app) {
     sub->add_option("-b,--bidx", o->bidx, "The band whose blocks are listed (default 1)");
     sub->add_flag("--projected", o->projected, "Coordinates in the dataset's own CRS (default: longitude/latitude)");
     sub->add_option("--indent", o->indent, "Indentation level for pretty-printed output")->check(CLI::NonNegativeNumber);
-    sub->footer("Example:\n  rastio blocks shade.tif --projected | head -2");
+    sub->footer("Example:\n  rastio blocks shade.tif --projected | head -2\n");
     sub->callback([o] { run_blocks(*o); });
 }
 

@@ -56,7 +56,7 @@ void add_bounds(CLI::App& app) {
     sub->add_flag("--bbox", o->bbox, "Only the [west, south, east, north] array");
     sub->add_option("--precision", o->precision, "Decimal places of the coordinates")->check(CLI::Range(0, 17));
     sub->add_option("--indent", o->indent, "Indentation level for pretty-printed output")->check(CLI::NonNegativeNumber);
-    sub->footer("Example:\n  rastio bounds byte.tif --precision 6");
+    sub->footer("Example:\n  rastio bounds byte.tif --precision 6\n");
     sub->callback([o] { run_bounds(*o); });
 }
 

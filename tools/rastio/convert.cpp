@@ -180,7 +180,6 @@ void run_convert(const ConvertOptions& o) {
                           usage_error ? exit_usage : exit_input);
         }
     }
-    if (progress.shown) std::fputc('\n', stderr);
     in.dataset.close();
 
     if (o.dst == "-") {
@@ -235,7 +234,7 @@ void add_convert(CLI::App& app) {
     sub->add_flag("--overwrite", o->overwrite, "Replace DST if it exists");
     sub->add_flag("-q,--quiet", o->quiet, "No progress bar and no warnings on stderr");
     sub->footer("Examples:\n  rastio convert RGB.byte.tif out.png --bands 3,2,1\n"
-                "  cat RGB.byte.tif | rastio convert - - --driver PNG > out.png");
+                "  cat RGB.byte.tif | rastio convert - - --driver PNG > out.png\n");
     sub->callback([o] { run_convert(*o); });
 }
 

@@ -49,7 +49,7 @@ void add_env(CLI::App& app) {
     auto* sub = app.add_subcommand("env", "Report on GDAL's environment.");
     sub->add_flag("--formats", o->formats, "List the raster drivers with their capabilities: read, write, createcopy");
     sub->add_flag("--json", o->json, "As a JSON object (with --formats)");
-    sub->footer("Example:\n  rastio env --formats | grep -i tiff");
+    sub->footer("Example:\n  rastio env --formats | grep -i tiff\n");
     sub->callback([o] { run_env(*o); });
 }
 

@@ -249,7 +249,7 @@ void add_info(CLI::App& app) {
         group->add_flag_callback(flag, [o, k] { o->member = k; }, "Print the " + k + " only");
     }
     group->require_option(0, 1);
-    sub->footer("Examples:\n  rastio info tests/data/RGB.byte.tif --indent 2\n  cat RGB.byte.tif | rastio info - --crs");
+    sub->footer("Examples:\n  rastio info RGB.byte.tif --indent 2\n  cat RGB.byte.tif | rastio info - --crs\n");
     sub->callback([o] { run_info(*o); });
 }
 

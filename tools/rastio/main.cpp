@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer("Examples:\n  rastio info RGB.byte.tif --indent 2\n"
                "  cat RGB.byte.tif | rastio convert - - --driver PNG > out.png\n"
-               "Run 'rastio SUBCOMMAND --help' for each subcommand's options.");
+               "Run 'rastio SUBCOMMAND --help' for each subcommand's options.\n");
     rastio_cli::add_info(app);
     rastio_cli::add_convert(app);
     rastio_cli::add_blocks(app);
