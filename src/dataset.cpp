@@ -10,6 +10,7 @@
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
 
+#include "dataset_parity.hpp"
 #include "dataset_state.hpp"
 #include "error_capture.hpp"
 #include "gtiff_direct.hpp"
@@ -27,9 +28,9 @@ DatasetState::~DatasetState() {
 }
 
 void DatasetState::close() {
-    if (handle == nullptr) return;
+    GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
+    if (h == nullptr) return;
     ErrorCapture errors;
-    GDALDatasetH h = std::exchange(handle, nullptr);
     if (copy_driver != nullptr) {
         // An in-memory target's previous bytes, put back if the copy fails (a copy truncates first).
         std::vector<GByte> previous;
@@ -357,14 +358,31 @@ GDALRasterBandH band_of(GDALDatasetH h, int band, const std::string& name) {
     return GDALGetRasterBand(h, band);
 }
 
-void check_writable(const std::shared_ptr<detail::DatasetState>& st, const char* what) {
-    if (!st->writable()) {
-        throw ModeError(std::string("cannot ") + what + ": dataset " + st->name +
+void writable_or_throw(const std::string& mode, const std::string& name, const char* what) {
+    if (mode == "r") {
+        throw ModeError(std::string("cannot ") + what + ": dataset " + name +
                         " is open for reading; open it with mode \"r+\" to update it");
     }
 }
 
+void check_writable(const std::shared_ptr<detail::DatasetState>& st, const char* what) {
+    writable_or_throw(st->mode, st->name, what);
+}
+
 } // namespace
+
+namespace detail {
+
+GDALRasterBandH checked_band(const Dataset& ds, int band) {
+    return band_of(static_cast<GDALDatasetH>(ds.gdal_handle()), band, ds.name());
+}
+
+void require_writable(const Dataset& ds, const char* what) {
+    (void)ds.gdal_handle(); // throws ClosedError when closed
+    writable_or_throw(ds.mode(), ds.name(), what);
+}
+
+} // namespace detail
 
 std::string Dataset::driver() const { return detail::driver_name(handle_of(m_state)); }
 int Dataset::width() const { return GDALGetRasterXSize(handle_of(m_state)); }
@@ -386,6 +404,9 @@ Bands Dataset::indexes() const {
 
 CRS Dataset::crs() const {
     GDALDatasetH h = handle_of(m_state);
+    // GDAL parses georeferencing lazily and may complain here (e.g. "Key N of unknown type"):
+    // keep its messages off stderr.
+    ErrorCapture quiet;
     const char* wkt = GDALGetProjectionRef(h);
     if (wkt == nullptr || *wkt == '\0') return {};
     return CRS::from_wkt(wkt);

@@ -1,6 +1,7 @@
 #pragma once
 // Private: the state behind a Dataset, shared with the MemoryFile it came from.
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -25,10 +26,11 @@ struct DatasetState {
 
     /// Completes any pending copy and closes; throws IOError when GDAL reports a failure.
     void close();
-    bool is_open() const noexcept { return handle != nullptr; }
+    bool is_open() const noexcept { return handle.load() != nullptr; }
     bool writable() const noexcept { return mode != "r"; }
 
-    GDALDatasetH handle = nullptr;
+    /// Atomic: a MemoryFile's thread may look at (or close) a dataset another thread owns.
+    std::atomic<GDALDatasetH> handle{nullptr};
     std::string name;
     std::string mode;
     /// For a driver that can only CreateCopy: `handle` is a MEM dataset, copied here on close.
