@@ -18,7 +18,9 @@ Affine Affine::inverse() const {
         throw ArgumentError("cannot invert " + to_string() + ": it is degenerate (determinant " +
                             std::to_string(det) + ")");
     }
-    const double ra = e / det, rb = -b / det, rd = -d / det, re = a / det;
+    // Multiplying by the reciprocal, as the affine package does, gives bit-equal results to rasterio's.
+    const double idet = 1.0 / det;
+    const double ra = e * idet, rb = -b * idet, rd = -d * idet, re = a * idet;
     return {ra, rb, -c * ra - f * rb, rd, re, -c * rd - f * re};
 }
 

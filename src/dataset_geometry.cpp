@@ -12,15 +12,13 @@ namespace rastio {
 
 namespace {
 
-/// The inverse as the affine package computes it (via 1/determinant), for bit-equal results.
-Affine inverse_like_affine(const Affine& t) {
+/// The inverse, with a message about pixels when the transform is degenerate.
+Affine pixel_inverse(const Affine& t) {
     const double det = t.determinant();
     if (det == 0.0 || !std::isfinite(det)) {
         throw ArgumentError("cannot map coordinates to pixels: the transform " + t.to_string() + " is degenerate");
     }
-    const double idet = 1.0 / det;
-    const double ra = t.e * idet, rb = -t.b * idet, rd = -t.d * idet, re = t.a * idet;
-    return {ra, rb, -t.c * ra - t.f * rb, rd, re, -t.c * rd - t.f * re};
+    return t.inverse();
 }
 
 long long rounded(double v, Rounding op) {
@@ -38,7 +36,7 @@ long long rounded(double v, Rounding op) {
 } // namespace
 
 std::pair<long long, long long> Dataset::index(double x, double y, Rounding op) const {
-    const auto [col, row] = inverse_like_affine(transform()).apply(x, y);
+    const auto [col, row] = pixel_inverse(transform()).apply(x, y);
     return {rounded(row, op), rounded(col, op)};
 }
 
@@ -70,7 +68,7 @@ Window Dataset::window_from_bounds(const Bounds& b) const {
                             std::to_string(b.right) + ", " + std::to_string(b.top) + ") and the transform " +
                             t.to_string() + " of " + name() + " are inconsistent (left > right or bottom > top?)");
     }
-    const Affine inv = inverse_like_affine(t);
+    const Affine inv = pixel_inverse(t);
     const std::array<std::pair<double, double>, 4> corners{
         inv.apply(b.left, b.top), inv.apply(b.right, b.top), inv.apply(b.right, b.bottom), inv.apply(b.left, b.bottom)};
     double cmin = corners[0].first, cmax = cmin, rmin = corners[0].second, rmax = rmin;

@@ -4,23 +4,7 @@
 
 namespace rastio::detail {
 
-GDALRasterBandH checked_band(const Dataset& ds, int band) {
-    auto* h = static_cast<GDALDatasetH>(ds.gdal_handle());
-    const int count = GDALGetRasterCount(h);
-    if (band < 1 || band > count) {
-        throw ArgumentError("band " + std::to_string(band) + " is out of range: " + ds.name() + " has " +
-                            std::to_string(count) + " band" + (count == 1 ? "" : "s") + " (indexes start at 1)");
-    }
-    return GDALGetRasterBand(h, band);
-}
-
-void require_writable(const Dataset& ds, const char* what) {
-    (void)ds.gdal_handle(); // throws ClosedError when closed
-    if (ds.mode() == "r") {
-        throw ModeError(std::string("cannot ") + what + ": dataset " + ds.name() +
-                        " is open for reading; open it with mode \"r+\" to update it");
-    }
-}
+// checked_band() and require_writable() live in dataset.cpp beside the checks Dataset uses itself.
 
 void require_per_band(const Dataset& ds, std::size_t n, const char* what) {
     const auto count = static_cast<std::size_t>(ds.count());
