@@ -12,32 +12,12 @@
 #include <gdal.h>
 #include <gtest/gtest.h>
 
+#include "gdal_cli.hpp"
 #include "test_support.hpp"
 
 namespace rastio::test {
 
-/// A fresh folder under the system temp folder, removed with everything in it on destruction.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = std::filesystem::temp_directory_path() /
-                 ("rastio-parity-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::create_directories(m_path);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&&) = delete;
-    TempDir& operator=(TempDir&&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(m_path, ec);
-    }
-    std::string file(const std::string& name) const { return (m_path / name).string(); }
-
-private:
-    std::filesystem::path m_path;
-};
+// TempDir comes from gdal_cli.hpp.
 
 /// Copies a disk file (and sidecars named in `sidecars`, e.g. ".msk") into a MemoryFile of the same
 /// file name; the sidecars are written beside it in the MemoryFile's folder, which close() removes.
