@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake make pkg-config
-  libgdal-dev gdal-bin
+  libgdal-dev gdal-bin libdeflate-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev curl

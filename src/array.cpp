@@ -1,6 +1,11 @@
 #include <rastio/array.hpp>
 
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <new>
+
+#include "memory_hints.hpp"
 
 namespace rastio {
 
@@ -20,6 +25,23 @@ std::size_t checked_elements(const Shape& shape, std::size_t elem_size) {
     }
     return n;
 }
+
+void* allocate_pixels(std::size_t bytes, bool zero) {
+    if (bytes == 0) bytes = 1;
+    void* p = nullptr;
+    if (bytes >= 4 * k_huge_page && huge_pages_available()) {
+        const std::size_t rounded = (bytes + k_huge_page - 1) / k_huge_page * k_huge_page;
+        p = std::aligned_alloc(k_huge_page, rounded);
+        if (p != nullptr) advise_huge_pages(p, rounded);
+    } else {
+        p = std::malloc(bytes); // NOLINT(cppcoreguidelines-no-malloc): pixels are trivially copyable; one free path
+    }
+    if (p == nullptr) throw std::bad_alloc();
+    if (zero) std::memset(p, 0, bytes);
+    return p;
+}
+
+void free_pixels(void* p) noexcept { std::free(p); } // NOLINT(cppcoreguidelines-no-malloc): pairs with allocate_pixels
 
 void throw_index_error(const Shape& shape, std::size_t band, std::size_t row, std::size_t col) {
     throw ArgumentError("index (" + std::to_string(band) + ", " + std::to_string(row) + ", " +

@@ -28,6 +28,7 @@ DatasetState::~DatasetState() {
 }
 
 void DatasetState::close() {
+    std::lock_guard lock(close_mutex);
     GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
     if (h == nullptr) return;
     ErrorCapture errors;
@@ -63,7 +64,26 @@ void DatasetState::close() {
         return;
     }
     GDALClose(h);
+    auto fast = std::move(direct);
     if (writable() && errors.failed()) errors.throw_io("failed to complete dataset on close", name);
+    if (fast) fast->finish(name);
+}
+
+void DatasetState::materialize() {
+    std::lock_guard lock(close_mutex);
+    if (!direct || !direct->pending()) return;
+    GDALDatasetH h = handle.exchange(nullptr);
+    if (h == nullptr) return;
+    ErrorCapture errors;
+    GDALClose(h);
+    auto fast = std::move(direct);
+    if (errors.failed()) errors.throw_io("failed to complete dataset", name);
+    fast->finish(name);
+    const char* const gtiff[] = {"GTiff", nullptr};
+    GDALDatasetH again = GDALOpenEx(name.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR, gtiff,
+                                    nullptr, nullptr);
+    if (again == nullptr) errors.throw_io("cannot reopen " + name + " after writing its pixels", name);
+    handle = again;
 }
 
 namespace {
@@ -215,6 +235,8 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
     const bool is_gtiff = EQUAL(p.driver.c_str(), "GTiff");
     if (*p.dtype == DType::int8 && is_gtiff) options.add("PIXELTYPE", "SIGNEDBYTE");
     if (is_gtiff) add_gtiff_write_threads(p, options);
+    std::unique_ptr<GTiffDirectWriter> direct;
+    if (is_gtiff && can_create && mode != "r+") direct = GTiffDirectWriter::plan(path, p, options);
 
     ErrorCapture errors;
     auto st = std::make_shared<DatasetState>();
@@ -224,6 +246,7 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
     if (can_create) {
         st->handle = GDALCreate(drv, path.c_str(), *p.width, *p.height, *p.count, gdt, options.get());
         if (st->handle == nullptr) errors.throw_io("cannot create " + p.driver + " dataset", path);
+        st->direct = std::move(direct);
     } else {
         GDALDriverH mem = GDALGetDriverByName("MEM");
         st->handle = GDALCreate(mem, "", *p.width, *p.height, *p.count, gdt, nullptr);
@@ -342,11 +365,20 @@ const std::string& Dataset::mode() const { return m_state ? m_state->mode : k_em
 
 namespace {
 
-GDALDatasetH handle_of(const std::shared_ptr<detail::DatasetState>& st) {
+/// The open handle, without placing pixels the direct writer holds: for calls that only ask
+/// the raster's size or driver.
+GDALDatasetH peek_handle(const std::shared_ptr<detail::DatasetState>& st) {
     if (!st || !st->is_open()) {
         throw ClosedError(st ? "dataset " + st->name + " is closed" : std::string("dataset is closed (or was moved from)"));
     }
     return st->handle;
+}
+
+/// The open handle, with every pixel written so far visible to GDAL.
+GDALDatasetH handle_of(const std::shared_ptr<detail::DatasetState>& st) {
+    peek_handle(st);
+    if (st->direct) st->materialize();
+    return peek_handle(st);
 }
 
 GDALRasterBandH band_of(GDALDatasetH h, int band, const std::string& name) {
@@ -384,10 +416,10 @@ void require_writable(const Dataset& ds, const char* what) {
 
 } // namespace detail
 
-std::string Dataset::driver() const { return detail::driver_name(handle_of(m_state)); }
-int Dataset::width() const { return GDALGetRasterXSize(handle_of(m_state)); }
-int Dataset::height() const { return GDALGetRasterYSize(handle_of(m_state)); }
-int Dataset::count() const { return GDALGetRasterCount(handle_of(m_state)); }
+std::string Dataset::driver() const { return detail::driver_name(peek_handle(m_state)); }
+int Dataset::width() const { return GDALGetRasterXSize(peek_handle(m_state)); }
+int Dataset::height() const { return GDALGetRasterYSize(peek_handle(m_state)); }
+int Dataset::count() const { return GDALGetRasterCount(peek_handle(m_state)); }
 
 std::vector<DType> Dataset::dtypes() const {
     GDALDatasetH h = handle_of(m_state);
@@ -674,7 +706,7 @@ void Dataset::write(const AnyArray& array, const Bands& bands) {
 }
 
 void Dataset::write(const AnyArray& array, const Bands& bands, const Window& window) {
-    handle_of(m_state);
+    peek_handle(m_state);
     const Shape want{bands.size(), static_cast<std::size_t>(std::max(window.height, 0)),
                      static_cast<std::size_t>(std::max(window.width, 0))};
     if (array.shape() != want) {
@@ -721,6 +753,10 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
     for (std::size_t i = 0; i < bands.size(); ++i) {
         dst_int8[i] = detail::band_dtype(GDALGetRasterBand(h, bands[i])) == DType::int8;
         if (dst_int8[i] != (t == DType::int8)) any_mismatch = true;
+    }
+    if (m_state->direct) {
+        if (!any_mismatch && m_state->direct->write(h, bands, window, t, data)) return;
+        m_state->direct->gdal_writes_pixels();
     }
     if (!any_mismatch) {
         raster_io(bands, data.data(), detail::to_gdal(t), esize);

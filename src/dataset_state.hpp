@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <gdal.h>
@@ -10,6 +11,7 @@
 #include <rastio/dataset.hpp>
 
 #include "gdal_handle.hpp"
+#include "gtiff_direct_write.hpp"
 
 namespace rastio::detail {
 
@@ -26,6 +28,9 @@ struct DatasetState {
 
     /// Completes any pending copy and closes; throws IOError when GDAL reports a failure.
     void close();
+    /// Places pixels the direct writer holds into the file (GDAL closes the dataset, rastio
+    /// completes the file) and reopens it for update, so GDAL sees them. Does nothing otherwise.
+    void materialize();
     bool is_open() const noexcept { return handle.load() != nullptr; }
     bool writable() const noexcept { return mode != "r"; }
 
@@ -37,6 +42,10 @@ struct DatasetState {
     GDALDriverH copy_driver = nullptr;
     std::string copy_path;
     StringList copy_options;
+    /// For a large GeoTIFF being created in /vsimem/: rastio lays out whole-raster writes itself.
+    std::unique_ptr<GTiffDirectWriter> direct;
+    /// Serialises close() and materialize(), which both swap the handle.
+    std::mutex close_mutex;
 };
 
 /// Opens `path` with GDAL in mode "r" or "r+".

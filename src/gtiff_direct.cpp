@@ -1,5 +1,7 @@
 #include "gtiff_direct.hpp"
 
+#include "memory_hints.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -7,7 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include <sys/mman.h>
+
+#include <libdeflate.h>
 
 #include <cpl_compressor.h>
 #include <cpl_conv.h>
@@ -179,12 +182,31 @@ struct Task {
     int plane;
 };
 
+/// This thread's DEFLATE decompressor, made on first use (GDAL's CPLZLibInflate makes one per call).
+libdeflate_decompressor* thread_decompressor() {
+    struct Holder {
+        libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+        Holder() = default;
+        Holder(const Holder&) = delete;
+        Holder& operator=(const Holder&) = delete;
+        Holder(Holder&&) = delete;
+        Holder& operator=(Holder&&) = delete;
+        ~Holder() { libdeflate_free_decompressor(d); }
+    };
+    thread_local Holder holder;
+    return holder.d;
+}
+
 bool decode_block(const Plan& p, std::span<const std::byte> src, std::span<std::byte> dst, std::size_t need) {
     switch (p.L->compression) {
     case comp_deflate:
     case comp_deflate_old: {
+        libdeflate_decompressor* d = thread_decompressor();
         size_t got = 0;
-        if (CPLZLibInflate(src.data(), src.size(), dst.data(), dst.size(), &got) == nullptr) return false;
+        if (d == nullptr ||
+            libdeflate_zlib_decompress(d, src.data(), src.size(), dst.data(), dst.size(), &got) != LIBDEFLATE_SUCCESS) {
+            return false;
+        }
         return got >= need;
     }
     case comp_lzw: {
@@ -403,30 +425,6 @@ bool run_task(const Plan& p, const Task& t, std::vector<std::byte>& scratch, std
     return true;
 }
 
-/// Worker threads for a read of `bytes` over `tasks` blocks: one for small reads.
-unsigned thread_count(std::size_t bytes, std::size_t tasks) {
-    if (bytes < (std::size_t{4} << 20) || tasks < 2) return 1;
-    unsigned n = std::max(1U, std::thread::hardware_concurrency());
-    if (const char* cfg = CPLGetConfigOption("GDAL_NUM_THREADS", nullptr)) {
-        if (!EQUAL(cfg, "ALL_CPUS")) {
-            const int v = atoi(cfg);
-            if (v >= 1) n = std::min(n, static_cast<unsigned>(v));
-        }
-    }
-    n = std::min<unsigned>(n, static_cast<unsigned>(std::min<std::size_t>(tasks, 64)));
-    return std::max(1U, n);
-}
-
-/// Asks the kernel for huge pages on a large, still untouched output, to cut page faults.
-void advise_huge_pages(std::span<std::byte> out) {
-    constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
-    if (out.size() < 4 * huge) return;
-    const auto begin = reinterpret_cast<std::uintptr_t>(out.data()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): address arithmetic for madvise
-    const std::uintptr_t a = (begin + huge - 1) & ~(huge - 1);
-    const std::uintptr_t e = (begin + out.size()) & ~(huge - 1);
-    if (e > a) madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast,performance-no-int-to-ptr): madvise takes an address; a hint, failure is harmless
-}
-
 } // namespace
 
 std::ptrdiff_t tiff_lzw_decode(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
@@ -608,8 +606,8 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
         }
     }
 
-    const unsigned nthreads = thread_count(out.size(), tasks.size());
-    if (nthreads > 1) advise_huge_pages(out);
+    const unsigned nthreads = worker_count(out.size(), tasks.size());
+    if (nthreads > 1) advise_huge_pages(out.data(), out.size());
     std::atomic<std::size_t> next{0};
     std::atomic<bool> failed{false};
     auto work = [&] {

@@ -9,7 +9,6 @@
 #include <map>
 #include <random>
 
-#include <sys/mman.h>
 
 #include <cpl_vsi.h>
 
@@ -17,6 +16,7 @@
 
 #include "error_capture.hpp"
 #include "memory_file_state.hpp"
+#include "memory_hints.hpp"
 
 namespace rastio {
 
@@ -384,34 +384,12 @@ Dataset MemoryFile::open(const Profile& profile) {
 
 namespace {
 
+using detail::advise_huge_pages;
+using detail::huge_pages_available;
+using detail::k_huge_page;
+
 /// Smallest capacity write() reserves; it doubles from there.
 constexpr std::uint64_t k_min_reserve = 64 * 1024;
-/// Buffers this large are worth backing with transparent huge pages.
-constexpr std::size_t k_huge_page = 2 * 1024 * 1024;
-
-/// True when the kernel can back memory with transparent huge pages on request.
-bool huge_pages_available() {
-    static const bool available = [] {
-        std::FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-        if (f == nullptr) return false;
-        char line[128] = {};
-        const bool read = std::fgets(line, sizeof line, f) != nullptr;
-        std::fclose(f);
-        return read && std::strstr(line, "[never]") == nullptr;
-    }();
-    return available;
-}
-
-/// Asks for huge pages on the 2 MiB-aligned interior of a large buffer: first-touch page
-/// faults, not copies, dominate the cost of filling fresh memory.
-void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] std::size_t n) {
-#ifdef MADV_HUGEPAGE
-    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + k_huge_page - 1) & ~(std::uintptr_t{k_huge_page} - 1); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): address arithmetic for madvise
-    const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(std::uintptr_t{k_huge_page} - 1); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
-    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
-#endif
-}
-
 /// Makes room for the file to reach `end` bytes. GDAL's /vsimem/ grows a file by 10% per
 /// realloc and zeroes each new part, so a long series of small appends faults and copies far
 /// more than the data. Where huge pages are available, rastio grows the capacity by doubling

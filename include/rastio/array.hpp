@@ -21,6 +21,15 @@ using Shape = std::array<std::size_t, 3>;
 namespace detail {
 /// Number of elements of `shape`; throws ArgumentError when it overflows.
 std::size_t checked_elements(const Shape& shape, std::size_t elem_size);
+/// Memory for `bytes` of pixels: large buffers are aligned to 2 MiB and backed by transparent
+/// huge pages where the kernel allows, so filling them costs a few page faults, not thousands.
+/// Zero-filled when `zero`. Throws std::bad_alloc.
+void* allocate_pixels(std::size_t bytes, bool zero);
+void free_pixels(void* p) noexcept;
+/// Frees pixel memory from allocate_pixels.
+struct PixelDeleter {
+    void operator()(void* p) const noexcept { free_pixels(p); }
+};
 [[noreturn]] void throw_index_error(const Shape& shape, std::size_t band, std::size_t row,
                                     std::size_t col);
 } // namespace detail
@@ -35,13 +44,13 @@ public:
     /// Allocates a zero-filled array of the given shape.
     explicit Array(const Shape& shape)
         : m_shape(shape), m_size(detail::checked_elements(shape, sizeof(T))),
-          m_data(std::make_unique<T[]>(m_size)) {}
+          m_data(static_cast<T*>(detail::allocate_pixels(m_size * sizeof(T), true))) {}
     /// Allocates an array whose contents are left for the caller (or GDAL) to overwrite.
     static Array uninitialized(const Shape& shape) {
         Array a;
         a.m_shape = shape;
         a.m_size = detail::checked_elements(shape, sizeof(T));
-        a.m_data = std::make_unique_for_overwrite<T[]>(a.m_size);
+        a.m_data.reset(static_cast<T*>(detail::allocate_pixels(a.m_size * sizeof(T), false)));
         return a;
     }
 
@@ -119,7 +128,7 @@ private:
 
     Shape m_shape{};
     std::size_t m_size = 0;
-    std::unique_ptr<T[]> m_data;
+    std::unique_ptr<T[], detail::PixelDeleter> m_data;
 };
 
 /// An Array of any DType, as read() returns it.

@@ -1,0 +1,24 @@
+#pragma once
+// Private: hints that cut the cost of filling large fresh buffers, and the thread budget of
+// rastio's own parallel loops. Shared by the direct GeoTIFF reader and writer and MemoryFile.
+
+#include <cstddef>
+
+namespace rastio::detail {
+
+/// Size of a transparent huge page on x86-64 Linux.
+inline constexpr std::size_t k_huge_page = std::size_t{2} << 20;
+
+/// True when the kernel backs memory with transparent huge pages on request.
+bool huge_pages_available() noexcept;
+
+/// Asks for huge pages on the 2 MiB-aligned interior of a large, still untouched buffer:
+/// first-touch page faults, not copies, dominate the cost of filling fresh memory. A hint;
+/// does nothing for buffers under 8 MiB or where the kernel says no.
+void advise_huge_pages(void* p, std::size_t n) noexcept;
+
+/// Worker threads for a job of `bytes` over `tasks` independent pieces: one below 4 MiB,
+/// otherwise every CPU, capped by `limit` (0: none) and GDAL_NUM_THREADS, and by `tasks`.
+unsigned worker_count(std::size_t bytes, std::size_t tasks, unsigned limit = 0) noexcept;
+
+} // namespace rastio::detail
