@@ -12,6 +12,10 @@
 
 #include <libdeflate.h>
 
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 #include <cpl_compressor.h>
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -288,6 +292,45 @@ __attribute__((target("ssse3"))) std::size_t deinterleave_rgb8_ssse3(const std::
 }
 
 const bool k_has_ssse3 = __builtin_cpu_supports("ssse3");
+
+/// Running byte sum in place (each byte plus the one before it), 16 bytes per step: SSE2 is
+/// part of x86-64. The scalar loop is one long chain of dependent adds.
+void prefix_sum_bytes_sse2(unsigned char* u, std::size_t n) {
+    __m128i carry = _mm_setzero_si128();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u + i)); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD load
+        v = _mm_add_epi8(v, _mm_slli_si128(v, 1));
+        v = _mm_add_epi8(v, _mm_slli_si128(v, 2));
+        v = _mm_add_epi8(v, _mm_slli_si128(v, 4));
+        v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
+        v = _mm_add_epi8(v, carry);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(u + i), v); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD store
+        const __m128i hi = _mm_unpackhi_epi8(v, v);                  // bytes 8..15, each twice
+        carry = _mm_shuffle_epi32(_mm_unpackhi_epi16(hi, hi), 0xFF); // byte 15 in every lane
+    }
+    for (i = std::max<std::size_t>(i, 1); i < n; ++i) u[i] = static_cast<unsigned char>(u[i] + u[i - 1]);
+}
+
+/// Four byte planes (most significant first) to little-endian 32-bit samples [i0, i1).
+std::size_t merge_planes4_sse2(const unsigned char* b3, const unsigned char* b2, const unsigned char* b1,
+                               const unsigned char* b0, std::byte* dst, std::size_t i0, std::size_t i1) {
+    std::size_t i = i0;
+    for (; i + 16 <= i1; i += 16) {
+        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + i)); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD loads
+        const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + i)); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b2 + i)); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        const __m128i v3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b3 + i)); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+        const __m128i lo01 = _mm_unpacklo_epi8(v0, v1), hi01 = _mm_unpackhi_epi8(v0, v1);
+        const __m128i lo23 = _mm_unpacklo_epi8(v2, v3), hi23 = _mm_unpackhi_epi8(v2, v3);
+        auto* d = reinterpret_cast<__m128i*>(dst + i * 4); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): unaligned SIMD stores
+        _mm_storeu_si128(d, _mm_unpacklo_epi16(lo01, lo23));
+        _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(lo01, lo23));
+        _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(hi01, hi23));
+        _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
+    }
+    return i;
+}
 #endif
 
 /// Splits n interleaved pixels of S samples of E bytes into S output rows in one pass.
@@ -359,7 +402,14 @@ void predictor3_row(const Plan& p, std::byte* row, std::vector<std::byte>& tmp, 
     // Bytes were differenced `samples` apart, after being split into planes of equal significance
     // (most significant first).
     auto* u = reinterpret_cast<unsigned char*>(row); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): byte arithmetic
-    for (std::size_t i = p.samples; i < bytes; ++i) u[i] = static_cast<unsigned char>(u[i] + u[i - p.samples]);
+#if defined(__x86_64__)
+    if (p.samples == 1) {
+        prefix_sum_bytes_sse2(u, bytes);
+    } else
+#endif
+    {
+        for (std::size_t i = p.samples; i < bytes; ++i) u[i] = static_cast<unsigned char>(u[i] + u[i - p.samples]);
+    }
     tmp.resize(bytes);
     // Only the samples of the window's columns are reassembled.
     const std::size_t i0 = c0 * p.samples, i1 = c1 * p.samples;
@@ -368,7 +418,11 @@ void predictor3_row(const Plan& p, std::byte* row, std::vector<std::byte>& tmp, 
         const unsigned char* b2 = u + n;
         const unsigned char* b1 = u + 2 * n;
         const unsigned char* b0 = u + 3 * n;
-        for (std::size_t i = i0; i < i1; ++i) {
+        std::size_t i = i0;
+#if defined(__x86_64__)
+        i = merge_planes4_sse2(b3, b2, b1, b0, tmp.data(), i0, i1);
+#endif
+        for (; i < i1; ++i) {
             const std::uint32_t v = static_cast<std::uint32_t>(b0[i]) | (static_cast<std::uint32_t>(b1[i]) << 8) |
                                     (static_cast<std::uint32_t>(b2[i]) << 16) | (static_cast<std::uint32_t>(b3[i]) << 24);
             std::memcpy(tmp.data() + i * 4, &v, 4);
