@@ -31,8 +31,11 @@ void* allocate_pixels(std::size_t bytes, bool zero) {
     void* p = nullptr;
     if (bytes >= 4 * k_huge_page && huge_pages_available()) {
         const std::size_t rounded = (bytes + k_huge_page - 1) / k_huge_page * k_huge_page;
-        p = std::aligned_alloc(k_huge_page, rounded);
-        if (p != nullptr) advise_huge_pages(p, rounded);
+        p = take_recycled(rounded);
+        if (p == nullptr) {
+            p = std::aligned_alloc(k_huge_page, rounded);
+            if (p != nullptr) advise_huge_pages(p, rounded);
+        }
     } else {
         p = std::malloc(bytes); // NOLINT(cppcoreguidelines-no-malloc): pixels are trivially copyable; one free path
     }
@@ -41,7 +44,7 @@ void* allocate_pixels(std::size_t bytes, bool zero) {
     return p;
 }
 
-void free_pixels(void* p) noexcept { std::free(p); } // NOLINT(cppcoreguidelines-no-malloc): pairs with allocate_pixels
+void free_pixels(void* p) noexcept { recycle(p); }
 
 void throw_index_error(const Shape& shape, std::size_t band, std::size_t row, std::size_t col) {
     throw ArgumentError("index (" + std::to_string(band) + ", " + std::to_string(row) + ", " +

@@ -168,6 +168,15 @@ std::size_t put_array(std::byte* file, const Ifd& ifd, const Entry& e, const std
     return values.size() * nts;
 }
 
+/// A buffer for a file's bytes that GDAL may own later: reused if one is at hand.
+std::byte* allocate(std::size_t bytes) {
+    if (void* p = take_recycled(bytes)) return static_cast<std::byte*>(p);
+    auto* p = static_cast<std::byte*>(VSIMalloc(bytes));
+    if (p == nullptr) throw std::bad_alloc();
+    advise_huge_pages(p, bytes);
+    return p;
+}
+
 std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
 
 /// Copies `n` samples of `bands` band-sequential planes into one pixel-interleaved row.
@@ -352,7 +361,7 @@ std::unique_ptr<GTiffDirectWriter> GTiffDirectWriter::plan(const std::string& pa
 GTiffDirectWriter::~GTiffDirectWriter() { release(); }
 
 void GTiffDirectWriter::release() noexcept {
-    VSIFree(m_buf);
+    recycle(m_buf);
     m_buf = nullptr;
     m_block_offset.clear();
     m_block_size.clear();
@@ -405,9 +414,7 @@ void GTiffDirectWriter::encode(const Layout& L, std::span<const std::byte> data)
             m_block_size[i] = L.raw_size(i);
             total += m_block_size[i];
         }
-        m_buf = static_cast<std::byte*>(VSIMalloc(m_reserve + total));
-        if (m_buf == nullptr) throw std::bad_alloc();
-        advise_huge_pages(m_buf, m_reserve + total);
+        m_buf = allocate(m_reserve + total);
         m_data_size = total;
         std::byte* blocks = m_buf + m_reserve;
         parallel_ranges(n, threads, [&](std::size_t first, std::size_t last) {
@@ -430,9 +437,7 @@ void GTiffDirectWriter::encode(const Layout& L, std::span<const std::byte> data)
             }
             region[threads] = bound_total;
         }
-        m_buf = static_cast<std::byte*>(VSIMalloc(m_reserve + bound_total));
-        if (m_buf == nullptr) throw std::bad_alloc();
-        advise_huge_pages(m_buf, m_reserve + bound_total);
+        m_buf = allocate(m_reserve + bound_total);
         std::byte* blocks = m_buf + m_reserve;
         std::vector<std::size_t> used(threads, 0);
         parallel_ranges(threads, threads, [&](std::size_t t_first, std::size_t t_last) {

@@ -189,6 +189,13 @@ void MemoryFileState::close() {
         std::lock_guard lock(r.mutex);
         r.files.erase(path);
         CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+        if (!readonly) {
+            // GDAL owns these bytes (written or created here): they go back to the pool of
+            // reusable buffers instead of to the system. Handles still open elsewhere then see
+            // an empty file (GDAL empties it), as after any unlink.
+            vsi_l_offset len = 0;
+            detail::recycle(VSIGetMemFileBuffer(path.c_str(), &len, TRUE));
+        }
         if (own_dir) {
             VSIRmdirRecursive(dir.c_str());
         } else {
@@ -206,6 +213,13 @@ void MemoryFileState::close() {
     }
     storage.reset();
     if (first_error) std::rethrow_exception(first_error);
+}
+
+bool MemoryFileState::any_open_dataset() const {
+    return std::any_of(datasets.begin(), datasets.end(), [](const auto& w) {
+        auto s = w.lock();
+        return s && s->is_open();
+    });
 }
 
 std::shared_ptr<MemoryFileState> find_memory_file(const std::string& gdal_path) {
@@ -409,23 +423,32 @@ void reserve(detail::MemoryFileState& st, std::uint64_t end, const ErrorCapture&
     if (want > std::numeric_limits<std::size_t>::max()) {
         throw IOError("cannot grow MemoryFile " + st.path + " to " + std::to_string(want) + " bytes", st.path);
     }
-    auto* fresh = static_cast<GByte*>(VSIMalloc(static_cast<std::size_t>(want)));
+    auto* fresh = static_cast<GByte*>(detail::take_recycled(static_cast<std::size_t>(want)));
+    if (fresh == nullptr) {
+        fresh = static_cast<GByte*>(VSIMalloc(static_cast<std::size_t>(want)));
+        if (fresh != nullptr) advise_huge_pages(fresh, static_cast<std::size_t>(want));
+    }
     if (fresh == nullptr) {
         throw IOError("out of memory growing MemoryFile " + st.path + " to " + std::to_string(want) + " bytes",
                       st.path, CPLE_OutOfMemory);
     }
-    advise_huge_pages(fresh, static_cast<std::size_t>(want));
     if (st.length > 0) {
         vsi_l_offset len = 0;
         const GByte* old = VSIGetMemFileBuffer(st.path.c_str(), &len, FALSE);
         if (old == nullptr || len != st.length) {
-            VSIFree(fresh);
+            detail::recycle(fresh);
             errors.throw_io("cannot grow MemoryFile: its bytes changed underneath", st.path);
         }
         std::memcpy(fresh, old, static_cast<std::size_t>(st.length));
     }
     VSIFCloseL(st.fp);
     st.fp = nullptr;
+    // With no dataset reading the old bytes, they go back to the pool of reusable buffers
+    // (a dataset that still reads them keeps them: GDAL frees them when it closes).
+    if (st.length > 0 && !st.any_open_dataset()) {
+        vsi_l_offset len = 0;
+        detail::recycle(VSIGetMemFileBuffer(st.path.c_str(), &len, TRUE));
+    }
     // GDAL owns `fresh` from here on, even when the call fails.
     st.fp = VSIFileFromMemBuffer(st.path.c_str(), fresh, want, TRUE);
     if (st.fp == nullptr) errors.throw_io("cannot grow MemoryFile", st.path);

@@ -25,6 +25,8 @@ struct MemoryFileState {
     void track(const std::shared_ptr<DatasetState>& ds);
     /// The name of a writer dataset still open on this file, or "" (caller holds `mutex`).
     std::string open_writer() const;
+    /// Whether a dataset opened on this file is still open (caller holds `mutex`).
+    bool any_open_dataset() const;
     /// Throws ClosedError when closed (caller holds `mutex`).
     void check_open() const;
     /// Throws ModeError when a writer is open, naming it (caller holds `mutex`).

@@ -5,7 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <thread>
+#include <vector>
+
+#include <malloc.h>
 
 #include <sys/mman.h>
 
@@ -34,6 +38,78 @@ void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] std::size_t n)
     const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & mask; // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
     if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast,performance-no-int-to-ptr): a hint, failure is harmless
 #endif
+}
+
+namespace {
+
+constexpr std::size_t k_min_recycled = std::size_t{8} << 20;
+constexpr std::size_t k_max_recycled = std::size_t{256} << 20;
+constexpr std::size_t k_max_kept = std::size_t{512} << 20;
+constexpr std::size_t k_max_buffers = 4;
+
+struct Pool {
+    std::mutex mutex;
+    std::vector<std::pair<void*, std::size_t>> kept; // buffer, usable size; newest last
+    std::size_t total = 0;
+};
+
+Pool& pool() {
+    static Pool* p = new Pool(); // never destroyed: buffers may come back during static destruction
+    return *p;
+}
+
+bool recycling_on() noexcept {
+    return CPLTestBool(CPLGetConfigOption("RASTIO_RECYCLE_BUFFERS", "YES"));
+}
+
+} // namespace
+
+void* take_recycled(std::size_t bytes, std::size_t most) noexcept {
+    if (most == 0) most = 2 * bytes + k_huge_page;
+    if (bytes < k_min_recycled || bytes > k_max_recycled || !recycling_on()) return nullptr;
+    Pool& p = pool();
+    std::lock_guard lock(p.mutex);
+    std::size_t best = p.kept.size();
+    for (std::size_t i = 0; i < p.kept.size(); ++i) {
+        const std::size_t cap = p.kept[i].second;
+        if (cap >= bytes && cap <= most && (best == p.kept.size() || cap < p.kept[best].second)) {
+            best = i;
+        }
+    }
+    if (best == p.kept.size()) return nullptr;
+    void* out = p.kept[best].first;
+    p.total -= p.kept[best].second;
+    p.kept.erase(p.kept.begin() + static_cast<std::ptrdiff_t>(best));
+    return out;
+}
+
+void recycle(void* ptr) noexcept {
+    if (ptr == nullptr) return;
+    const std::size_t cap = malloc_usable_size(ptr);
+    if (cap < k_min_recycled || cap > k_max_recycled || !recycling_on()) {
+        std::free(ptr); // NOLINT(cppcoreguidelines-no-malloc): the buffers are malloc's
+        return;
+    }
+#ifdef MADV_FREE
+    // The kernel may take the pages back under memory pressure; until then reuse is free.
+    const auto mask = ~std::uintptr_t{4095};
+    const auto begin = (reinterpret_cast<std::uintptr_t>(ptr) + 4095) & mask; // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): address arithmetic for madvise
+    const auto end = (reinterpret_cast<std::uintptr_t>(ptr) + cap) & mask; // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_FREE); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast,performance-no-int-to-ptr): a hint
+#endif
+    std::vector<void*> drop;
+    {
+        Pool& p = pool();
+        std::lock_guard lock(p.mutex);
+        p.kept.emplace_back(ptr, cap);
+        p.total += cap;
+        while (p.kept.size() > k_max_buffers || p.total > k_max_kept) {
+            drop.push_back(p.kept.front().first);
+            p.total -= p.kept.front().second;
+            p.kept.erase(p.kept.begin());
+        }
+    }
+    for (void* d : drop) std::free(d); // NOLINT(cppcoreguidelines-no-malloc): as above
 }
 
 unsigned worker_count(std::size_t bytes, std::size_t tasks, unsigned limit) noexcept {

@@ -17,6 +17,17 @@ bool huge_pages_available() noexcept;
 /// does nothing for buffers under 8 MiB or where the kernel says no.
 void advise_huge_pages(void* p, std::size_t n) noexcept;
 
+/// A released large buffer of at least `bytes` (and not much more), or null. Buffers are
+/// malloc-compatible: free() or VSIFree() release them, and GDAL may take ownership of them.
+/// rastio keeps up to 8 released large buffers (1 MiB to 256 MiB each, 256 MiB in all) for
+/// reuse, marked MADV_FREE so the kernel may reclaim their pages under memory pressure:
+/// memory already faulted in is far cheaper than fresh pages on these machines. The
+/// configuration option RASTIO_RECYCLE_BUFFERS=NO turns it off.
+/// `most` caps the size accepted (0: twice `bytes`).
+void* take_recycled(std::size_t bytes, std::size_t most = 0) noexcept;
+/// Gives back a malloc-compatible buffer: kept for reuse when large, freed otherwise.
+void recycle(void* p) noexcept;
+
 /// Worker threads for a job of `bytes` over `tasks` independent pieces: one below 4 MiB,
 /// otherwise every CPU, capped by `limit` (0: none) and GDAL_NUM_THREADS, and by `tasks`.
 unsigned worker_count(std::size_t bytes, std::size_t tasks, unsigned limit = 0) noexcept;
