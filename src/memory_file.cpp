@@ -10,6 +10,8 @@
 #include <random>
 
 
+#include <malloc.h>
+
 #include <cpl_vsi.h>
 
 #include <rastio/error.hpp>
@@ -423,7 +425,9 @@ void reserve(detail::MemoryFileState& st, std::uint64_t end, const ErrorCapture&
     if (want > std::numeric_limits<std::size_t>::max()) {
         throw IOError("cannot grow MemoryFile " + st.path + " to " + std::to_string(want) + " bytes", st.path);
     }
-    auto* fresh = static_cast<GByte*>(detail::take_recycled(static_cast<std::size_t>(want)));
+    // A reused buffer may be larger than asked: all of it is capacity (fewer growth copies).
+    auto* fresh = static_cast<GByte*>(detail::take_recycled(static_cast<std::size_t>(want), 8 * want));
+    if (fresh != nullptr) want = std::max<std::uint64_t>(want, malloc_usable_size(fresh));
     if (fresh == nullptr) {
         fresh = static_cast<GByte*>(VSIMalloc(static_cast<std::size_t>(want)));
         if (fresh != nullptr) advise_huge_pages(fresh, static_cast<std::size_t>(want));
