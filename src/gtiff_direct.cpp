@@ -176,6 +176,8 @@ struct Plan {
     /// For pixel-interleaved blocks when the bands are a permutation of all samples: the output
     /// band of each sample. Empty otherwise.
     std::vector<std::size_t> sample_to_band;
+    /// The output is far larger than the caches (worth writing with streaming stores).
+    bool large_output = false;
 };
 
 /// One block to decode: its index in the offsets array and the plane (sample) it holds, or -1
@@ -268,8 +270,12 @@ constexpr Rgb8Masks k_rgb8 = make_rgb8_masks();
 
 /// 3-sample 8-bit pixels to 3 rows, 16 pixels per step with SSSE3 byte shuffles.
 __attribute__((target("ssse3"))) std::size_t deinterleave_rgb8_ssse3(const std::byte* src, std::byte* const* dst,
-                                                                      std::size_t n) {
+                                                                      std::size_t n, bool large) {
     using v16 = long long __attribute__((vector_size(16), aligned(1)));
+    // Rows of a large output (far beyond the caches) aligned to 16 bytes are written with
+    // streaming stores: they bypass the cache, so writing the output does not first read it in.
+    const bool stream = large && n >= 64 && ((reinterpret_cast<std::uintptr_t>(dst[0]) | reinterpret_cast<std::uintptr_t>(dst[1]) | // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): alignment test
+                                     reinterpret_cast<std::uintptr_t>(dst[2])) & 15U) == 0; // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         const std::byte* s = src + i * 3;
@@ -285,9 +291,14 @@ __attribute__((target("ssse3"))) std::size_t deinterleave_rgb8_ssse3(const std::
                 acc |= reinterpret_cast<v16>(__builtin_ia32_pshufb128(reinterpret_cast<__attribute__((vector_size(16))) char>(in[v]), // NOLINT
                                                                       reinterpret_cast<__attribute__((vector_size(16))) char>(mask))); // NOLINT
             }
-            std::memcpy(dst[ch] + i, &acc, 16);
+            if (stream) {
+                _mm_stream_si128(reinterpret_cast<__m128i*>(dst[ch] + i), reinterpret_cast<__m128i>(acc)); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): aligned SIMD store
+            } else {
+                std::memcpy(dst[ch] + i, &acc, 16);
+            }
         }
     }
+    if (stream) _mm_sfence(); // streaming stores are weakly ordered: publish them before returning
     return i;
 }
 
@@ -357,7 +368,7 @@ void scatter_row(const Plan& p, const std::byte* src_row, std::size_t c0, std::s
 #if defined(__x86_64__)
         if constexpr (E == 1) {
             if (p.samples == 3 && k_has_ssse3) {
-                const std::size_t done = deinterleave_rgb8_ssse3(src, dst, n);
+                const std::size_t done = deinterleave_rgb8_ssse3(src, dst, n, p.large_output);
                 for (std::size_t s = 0; s < 3; ++s) dst[s] += done;
                 deinterleave<1, 3>(src + done * 3, dst, n - done);
                 return;
@@ -607,6 +618,7 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
     p.bands = bands;
     p.win = window;
     p.out = out.data();
+    p.large_output = out.size() >= (std::size_t{16} << 20);
     p.esize = static_cast<std::size_t>(L.bits / 8);
     p.samples = L.planar == 1 ? static_cast<std::size_t>(L.spp) : 1;
     if (L.tiled) {

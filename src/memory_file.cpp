@@ -426,7 +426,7 @@ void reserve(detail::MemoryFileState& st, std::uint64_t end, const ErrorCapture&
         throw IOError("cannot grow MemoryFile " + st.path + " to " + std::to_string(want) + " bytes", st.path);
     }
     // A reused buffer may be larger than asked: all of it is capacity (fewer growth copies).
-    auto* fresh = static_cast<GByte*>(detail::take_recycled(static_cast<std::size_t>(want), 8 * want));
+    auto* fresh = static_cast<GByte*>(detail::take_recycled(static_cast<std::size_t>(want), 16 * want, true));
     if (fresh != nullptr) want = std::max<std::uint64_t>(want, malloc_usable_size(fresh));
     if (fresh == nullptr) {
         fresh = static_cast<GByte*>(VSIMalloc(static_cast<std::size_t>(want)));

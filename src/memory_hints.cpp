@@ -64,7 +64,7 @@ bool recycling_on() noexcept {
 
 } // namespace
 
-void* take_recycled(std::size_t bytes, std::size_t most) noexcept {
+void* take_recycled(std::size_t bytes, std::size_t most, bool largest) noexcept {
     if (most == 0) most = 2 * bytes + k_huge_page;
     if (bytes < k_min_recycled || bytes > k_max_recycled || !recycling_on()) return nullptr;
     Pool& p = pool();
@@ -72,7 +72,8 @@ void* take_recycled(std::size_t bytes, std::size_t most) noexcept {
     std::size_t best = p.kept.size();
     for (std::size_t i = 0; i < p.kept.size(); ++i) {
         const std::size_t cap = p.kept[i].second;
-        if (cap >= bytes && cap <= most && (best == p.kept.size() || cap < p.kept[best].second)) {
+        const bool better = best == p.kept.size() || (largest ? cap > p.kept[best].second : cap < p.kept[best].second);
+        if (cap >= bytes && cap <= most && better) {
             best = i;
         }
     }

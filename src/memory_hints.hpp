@@ -23,8 +23,9 @@ void advise_huge_pages(void* p, std::size_t n) noexcept;
 /// reuse, marked MADV_FREE so the kernel may reclaim their pages under memory pressure:
 /// memory already faulted in is far cheaper than fresh pages on these machines. The
 /// configuration option RASTIO_RECYCLE_BUFFERS=NO turns it off.
-/// `most` caps the size accepted (0: twice `bytes`).
-void* take_recycled(std::size_t bytes, std::size_t most = 0) noexcept;
+/// `most` caps the size accepted (0: twice `bytes`). The smallest fitting buffer is taken, or
+/// the largest when `largest` (a growing file then needs fewer moves).
+void* take_recycled(std::size_t bytes, std::size_t most = 0, bool largest = false) noexcept;
 /// Gives back a malloc-compatible buffer: kept for reuse when large, freed otherwise.
 void recycle(void* p) noexcept;
 

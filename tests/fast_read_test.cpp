@@ -234,6 +234,17 @@ TEST(FastReadTest, UpdateModeAndOverviewsUseGdal) {
     EXPECT_EQ(rastio::detail::gtiff_direct_read_count(), before);
 }
 
+TEST(FastReadTest, LargeRgbOutputsWrittenWithStreamingStoresMatchGdal) {
+    // Over 16 MiB of output: the 8-bit RGB de-interleave writes with streaming stores, in
+    // parallel; rows of an unaligned window take the ordinary path.
+    for (const auto& options : {std::vector<std::string>{"TILED=YES"}, std::vector<std::string>{},
+                                std::vector<std::string>{"TILED=YES", "COMPRESS=DEFLATE"}}) {
+        rastio::MemoryFile mf(make_tiff(2500, 2400, 3, GDT_Byte, options));
+        expect_same(mf, {1, 2, 3}, Window::full(2500, 2400), true);
+        expect_same(mf, {3, 2, 1}, Window(3, 5, 2491, 2391), true);
+    }
+}
+
 TEST(FastReadTest, LzwDecoderRejectsUndefinedCodesAndOldStyle) {
     // 9-bit codes MSB-first: 300 before any string is defined.
     const std::vector<std::byte> bad = {std::byte{0x96}, std::byte{0x00}, std::byte{0x00}};
