@@ -234,6 +234,36 @@ for name, driver, ext, opts, dtype in CASES:
     os.unlink(out)
     os.unlink(raw)
 
+# 2b: large GeoTIFFs (>= 4 MiB of pixels), whose blocks rastio's direct writer lays out itself
+BIG = [("GTiff-raw-big", {}, "uint8", 3),
+       ("GTiff-DEFLATE-tiled-big", {"COMPRESS": "DEFLATE", "TILED": "YES"}, "uint16", 2),
+       ("GTiff-band-interleaved-big", {"INTERLEAVE": "BAND"}, "float32", 2),
+       ("GTiff-DEFLATE-strips-big", {"COMPRESS": "DEFLATE"}, "int16", 3)]
+for name, opts, dtype, count in BIG:
+    src = matrix(dtype, count=count, height=1100, width=1301)
+    nodata = nodata_for(dtype)
+    raw = os.path.join(TMP, "matrix.raw")
+    src.tofile(raw)
+    out = os.path.join(TMP, f"rastio-{name}.tif")
+    peer("write", raw, dtype, count, src.shape[1], src.shape[2], "GTiff", ".tif", out,
+         *[f"{k}={v}" for k, v in opts.items()], f"NODATA={nodata}")
+    with open(out, "rb") as f:
+        data = f.read()
+    label = f"rastio->rasterio {name} {dtype}"
+    with MemoryFile(data) as mf, mf.open() as ds:
+        check((ds.count, ds.height, ds.width) == src.shape, f"{label}: shape")
+        check(same_values(ds.read(), src), f"{label}: pixel values")
+        check(ds.crs is not None and ds.crs.to_epsg() == 32618, f"{label}: CRS {ds.crs}")
+        check(ds.transform.almost_equals(TRANSFORM, precision=1e-9), f"{label}: transform {ds.transform}")
+        check(same_nodata(list(ds.nodatavals), [nodata] * count), f"{label}: nodata {ds.nodatavals}")
+        want_comp = opts.get("COMPRESS")
+        check((ds.compression.name.upper() if ds.compression else None) == want_comp, f"{label}: compression {ds.compression}")
+        check(ds.is_tiled == (opts.get("TILED") == "YES"), f"{label}: tiled {ds.is_tiled}")
+        want_interleave = "BAND" if opts.get("INTERLEAVE") == "BAND" else "PIXEL"
+        check(ds.interleaving.name.upper() == want_interleave, f"{label}: interleave {ds.interleaving}")
+    os.unlink(out)
+    os.unlink(raw)
+
 # 3: the corpus -------------------------------------------------------------------------------
 if not CORPUS or not os.path.isdir(CORPUS):
     print(f"corpus part skipped: the corpus directory {CORPUS!r} is not present")
