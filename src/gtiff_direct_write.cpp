@@ -337,8 +337,11 @@ std::unique_ptr<GTiffDirectWriter> GTiffDirectWriter::plan(const std::string& pa
     const double raw = static_cast<double>(*p.width) * static_cast<double>(*p.height) *
                        static_cast<double>(*p.count) * static_cast<double>(dtype_size(*p.dtype));
     if (raw < static_cast<double>(k_min_direct_bytes) || raw > 1e15) return nullptr;
+
     std::unique_ptr<GTiffDirectWriter> w(new GTiffDirectWriter());
+    bool bigtiff = false;
     for (const auto& [key, value] : p.options) {
+        if (EQUAL(key.c_str(), "BIGTIFF")) bigtiff = EQUAL(value.c_str(), "YES");
         if (!option_allowed(key, value)) return nullptr;
         if (EQUAL(key.c_str(), "COMPRESS")) w->m_deflate = EQUAL(value.c_str(), "DEFLATE");
         if (EQUAL(key.c_str(), "ZLEVEL")) {
@@ -350,6 +353,9 @@ std::unique_ptr<GTiffDirectWriter> GTiffDirectWriter::plan(const std::string& pa
             w->m_threads = std::max(1, std::atoi(value.c_str()));
         }
     }
+    // Near 4 GiB GDAL may choose a classic TIFF whose 32-bit offsets rastio's layout (a little
+    // larger than GDAL's) could overflow: there, only an explicit BigTIFF takes the direct path.
+    if (raw > 3.0 * 1024 * 1024 * 1024 && !bigtiff) return nullptr;
     w->m_width = *p.width;
     w->m_height = *p.height;
     w->m_count = *p.count;
@@ -513,6 +519,8 @@ void GTiffDirectWriter::finish(const std::string& path) {
             const std::size_t nts = ifd.big() ? 8 : 4;
             return fits || n * nts <= ifd.inline_size() ? std::size_t{0} : align8(n * nts);
         };
+        // The finished file's bytes, freed on any failure until GDAL owns them.
+        std::unique_ptr<std::byte, decltype(&VSIFree)> guard(nullptr, &VSIFree);
         std::byte* out = nullptr;
         std::size_t out_size = 0, data_start = 0, spill_at = 0;
 
@@ -539,11 +547,13 @@ void GTiffDirectWriter::finish(const std::string& path) {
                 }
                 out = m_buf;
                 m_buf = nullptr;
+                guard.reset(out);
                 std::memcpy(out, file.data(), file.size());
                 std::memset(out + file.size(), 0, m_reserve - file.size());
             } else {
                 out = static_cast<std::byte*>(VSIMalloc(out_size));
                 if (out == nullptr) throw std::bad_alloc();
+                guard.reset(out);
                 std::memcpy(out, file.data(), file.size());
                 std::memset(out + file.size(), 0, data_start - file.size());
                 std::memcpy(out + data_start, m_buf + m_reserve, m_data_size);
@@ -593,6 +603,7 @@ void GTiffDirectWriter::finish(const std::string& path) {
             out_size = spill_need > 0 ? spill_at + spill_need : data_start + data;
             out = static_cast<std::byte*>(VSIMalloc(out_size));
             if (out == nullptr) throw std::bad_alloc();
+            guard.reset(out);
             std::memset(out, 0, out_size);
             std::memcpy(out, file.data(), file.size());
             for (std::size_t i : empty) {
@@ -607,6 +618,7 @@ void GTiffDirectWriter::finish(const std::string& path) {
         VSIUnlink(path.c_str());
         VSILFILE* fp = VSIFileFromMemBuffer(path.c_str(), reinterpret_cast<GByte*>(out), out_size, TRUE); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): as above
         if (fp == nullptr) throw std::runtime_error("cannot put the file back in /vsimem/");
+        (void)guard.release(); // GDAL's now
         VSIFCloseL(fp);
         if (direct) g_direct_writes.fetch_add(1, std::memory_order_relaxed);
     } catch (const std::bad_alloc&) {

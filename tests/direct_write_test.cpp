@@ -263,6 +263,26 @@ TEST(DirectWrite, LayoutsItDoesNotTakeStayWithGdal) {
     EXPECT_FALSE(converted.direct);
 }
 
+TEST(DirectWrite, OverviewsBuiltAfterTheWriteSeeItsPixels) {
+    const AnyArray pixels = make_pixels(DType::uint8, 3, 1201, 1203);
+    const auto p = profile_of(DType::uint8, 3, 1201, 1203, {{"TILED", "YES"}});
+    auto body = [&](rastio::Dataset& ds) {
+        ds.write(pixels);
+        ds.build_overviews({2, 4}, rastio::Resampling::average);
+    };
+    const Made fast = make(p, true, body);
+    const Made gdal = make(p, false, body);
+    EXPECT_TRUE(fast.direct);
+    rastio::MemoryFile a(fast.bytes), b(gdal.bytes);
+    auto da = a.open(), db = b.open();
+    ASSERT_EQ(da.overviews(1), db.overviews(1));
+    for (const char* level : {"0", "1"}) {
+        auto oa = a.open(rastio::Options{{"OVERVIEW_LEVEL", level}});
+        auto ob = b.open(rastio::Options{{"OVERVIEW_LEVEL", level}});
+        EXPECT_TRUE(oa.read() == ob.read()) << "overview level " << level;
+    }
+}
+
 TEST(DirectWrite, ASecondWholeWriteReplacesTheFirst) {
     const AnyArray first = make_pixels(DType::uint8, 3, 1201, 1203);
     AnyArray second = first;
