@@ -298,8 +298,7 @@ __attribute__((target("ssse3"))) std::size_t deinterleave_rgb8_ssse3(const std::
             }
         }
     }
-    if (stream) _mm_sfence(); // streaming stores are weakly ordered: publish them before returning
-    return i;
+    return i; // the caller fences streaming stores once, when its thread's work is done
 }
 
 const bool k_has_ssse3 = __builtin_cpu_supports("ssse3");
@@ -686,6 +685,9 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
         } catch (...) { // allocation failure: let GDAL try
             failed = true;
         }
+#if defined(__x86_64__)
+        _mm_sfence(); // streaming stores are weakly ordered: make them visible before the join
+#endif
     };
     if (nthreads == 1) {
         work();
