@@ -64,7 +64,8 @@ void DatasetState::close() {
         return;
     }
     GDALClose(h);
-    auto fast = std::move(direct);
+    std::unique_ptr<GTiffDirectWriter> fast;
+    if (has_direct.exchange(false)) fast = std::move(direct);
     if (writable() && errors.failed()) errors.throw_io("failed to complete dataset on close", name);
     if (fast) fast->finish(name);
 }
@@ -76,6 +77,7 @@ void DatasetState::materialize() {
     if (h == nullptr) return;
     ErrorCapture errors;
     GDALClose(h);
+    has_direct = false;
     auto fast = std::move(direct);
     if (errors.failed()) errors.throw_io("failed to complete dataset", name);
     fast->finish(name);
@@ -247,6 +249,7 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
         st->handle = GDALCreate(drv, path.c_str(), *p.width, *p.height, *p.count, gdt, options.get());
         if (st->handle == nullptr) errors.throw_io("cannot create " + p.driver + " dataset", path);
         st->direct = std::move(direct);
+        st->has_direct = st->direct != nullptr;
     } else {
         GDALDriverH mem = GDALGetDriverByName("MEM");
         st->handle = GDALCreate(mem, "", *p.width, *p.height, *p.count, gdt, nullptr);
@@ -377,7 +380,7 @@ GDALDatasetH peek_handle(const std::shared_ptr<detail::DatasetState>& st) {
 /// The open handle, with every pixel written so far visible to GDAL.
 GDALDatasetH handle_of(const std::shared_ptr<detail::DatasetState>& st) {
     peek_handle(st);
-    if (st->direct) st->materialize();
+    if (st->has_direct.load()) st->materialize();
     return peek_handle(st);
 }
 
@@ -754,7 +757,7 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
         dst_int8[i] = detail::band_dtype(GDALGetRasterBand(h, bands[i])) == DType::int8;
         if (dst_int8[i] != (t == DType::int8)) any_mismatch = true;
     }
-    if (m_state->direct) {
+    if (m_state->has_direct.load()) {
         if (!any_mismatch && m_state->direct->write(h, bands, window, t, data)) return;
         m_state->direct->gdal_writes_pixels();
     }

@@ -44,6 +44,8 @@ struct DatasetState {
     StringList copy_options;
     /// For a large GeoTIFF being created in /vsimem/: rastio lays out whole-raster writes itself.
     std::unique_ptr<GTiffDirectWriter> direct;
+    /// Whether `direct` is set: what other threads may look at (close() clears both under the lock).
+    std::atomic<bool> has_direct{false};
     /// Serialises close() and materialize(), which both swap the handle.
     std::mutex close_mutex;
 };
