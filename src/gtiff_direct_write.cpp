@@ -588,15 +588,13 @@ void GTiffDirectWriter::finish(const std::string& path) {
                 if (!m_deflate) return L.raw_size(i);
                 return L.raw_size(i) == L.raw_size(0) ? full.size() : last.size();
             };
-            std::size_t data = 0;
-            for (std::size_t i : empty) data += fill_size(i);
             data_start = align8(file.size());
+            std::size_t data = 0; // the fill blocks, one after another from data_start
             for (std::size_t i : empty) {
-                new_offs[i] = data_start;
+                new_offs[i] = data_start + data;
                 new_counts[i] = fill_size(i);
-                data_start += new_counts[i];
+                data += fill_size(i);
             }
-            data_start = align8(file.size());
             spill_need = spill_size(*offs, data_start + data) +
                          spill_size(*counts, *std::max_element(new_counts.begin(), new_counts.end()));
             spill_at = align8(data_start + data);

@@ -67,8 +67,6 @@ private:
     int m_level = 6;
     bool m_tiled = false;
     int m_threads = 0; // 0: all CPUs
-    double m_nodata = 0;
-    bool m_has_nodata = false;
     bool m_gdal_wrote = false;
 
     // Pending blocks: m_buf holds m_reserve bytes for GDAL's header, then the blocks.
