@@ -32,7 +32,7 @@ BENCH_BUILD ?= $(BUILD)-bench
 bench: deps
 	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DRASTIO_BUILD_TESTS=OFF -DRASTIO_BUILD_TOOLS=OFF \
 	  -DRASTIO_BUILD_EXAMPLES=OFF -DRASTIO_BUILD_BENCH=ON > $(BENCH_BUILD).configure.log 2>&1 || (cat $(BENCH_BUILD).configure.log; exit 1)
-	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target rastio_bench
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target rastio_bench page_cost
 	@bash bench/compare.sh $(BENCH_BUILD)
 
 clean:

@@ -27,11 +27,15 @@ MiB = 1024 * 1024
 CASES = [
     ("small_read_x1000", "open + read all bands, small file (197 KB), 1000 times", "small.tif", 256 * 256 * 3, 10, 10),
     ("raw_read", "open + read all bands, 48 MB uncompressed", "raw.tif", 4096 * 4096 * 3, 8, 2),
+    ("copy_read", "the same from a copy: MemoryFile(bytes) copies (rasterio's borrows), open + read", "raw.tif",
+     4096 * 4096 * 3, 5, 2),
     ("deflate_read", "open + read all bands, 48 MB DEFLATE", "deflate.tif", 4096 * 4096 * 3, 3, 1.5),
     ("lzw_f32_read", "open + read all bands, 64 MB float32 LZW predictor 3", "lzw_f32.tif", 4096 * 4096 * 4, 3, 1.5),
     ("incremental_write_read", "48 MB written in 8 KiB writes into an empty MemoryFile, then open + read", None, None, 10, 10),
     ("write_raw", "create 4096x4096x3 GTiff in a MemoryFile, write, close, getbuffer: uncompressed", None, None, 5, 5),
     ("write_deflate", "the same with DEFLATE", None, None, 2, 1.5),
+    ("write_tiled_raw", "the same, tiled (TILED=YES, 256x256): uncompressed", None, None, 5, 5),
+    ("write_tiled_deflate", "the same, tiled, with DEFLATE", None, None, 2, 1.5),
     ("threads8_small_x200", "8 threads each opening + reading the small file 200 times, one MemoryFile", None, None, None, None),
 ]
 
@@ -75,6 +79,14 @@ def fmt_ms(ms):
     return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.1f} ms" if ms >= 10 else f"{ms:.2f} ms"
 
 
+def page_cost(build):
+    """The page-cost probe (bench/page_cost.cpp): what a fresh page costs here, as one line."""
+    probe = os.path.join(build, "bench", "page_cost")
+    if not os.access(probe, os.X_OK):
+        return "page-cost probe not built (cmake --build BUILD --target page_cost)"
+    return subprocess.run([probe], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def machine():
     model = "unknown CPU"
     with open("/proc/cpuinfo") as f:
@@ -110,6 +122,9 @@ def main():
     wanted = set(filter(None, args.cases.split(",")))
     started = datetime.datetime.now(datetime.timezone.utc)
     env_line = machine()
+    # Every large case's ratio depends on what a fresh page costs: measured once, before the cases.
+    pages = page_cost(args.build)
+    print(f"Page cost: {pages}", flush=True)
     rasterio_v, gdal_v = versions()
 
     header = ("| case | rastio | rasterio | rasterio tuned | ratio (bar) | ratio tuned (bar) "
@@ -168,6 +183,7 @@ def main():
         f"{args.rounds} rounds alternating the three processes of each case, each process timing {args.reps} "
         f"runs after one warm-up: medians of {args.rounds * args.reps} runs; {minutes:.1f} minutes in all.",
         f"Machine: {env_line}. rasterio {rasterio_v} on GDAL {gdal_v}.",
+        f"Page cost (`bench/page_cost`, 256 MiB faulted in, before the cases): {pages}.",
         "Ratios are rasterio time / rastio time; \"tuned\" is rasterio with GDAL_NUM_THREADS=ALL_CPUS. "
         "Peak RSS is /usr/bin/time -v of one process per case (rasterio's: default settings); in brackets, "
         f"the growth over a process that only starts GDAL ({r_base / 1024:.0f} MiB for rastio) or imports rasterio "

@@ -51,9 +51,16 @@ def make_case(case, datadir):
                 with mf.open() as ds:
                     return ds.read()
         return run
-    if case in ("write_raw", "write_deflate"):
+    if case == "copy_read":
+        # rastio's MemoryFile(bytes) copies; rasterio's MemoryFile(bytes) borrows the bytes
+        # object, so this is the same flow as raw_read on rasterio's side.
+        data = load(datadir, "raw.tif")
+        return lambda: open_read(data)
+    if case in ("write_raw", "write_deflate", "write_tiled_raw", "write_tiled_deflate"):
         pixels = open_read(load(datadir, "raw.tif"))
-        extra = {"compress": "deflate"} if case == "write_deflate" else {}
+        extra = {"compress": "deflate"} if case.endswith("deflate") else {}
+        if case.startswith("write_tiled"):
+            extra["tiled"] = True
 
         def run():
             with MemoryFile() as mf:

@@ -73,6 +73,17 @@ void BM_small_read_x1000(benchmark::State& state) {
 }
 
 void BM_raw_read(benchmark::State& state) { read_case(state, "raw.tif"); }
+
+/// The README's first flow: `MemoryFile mf(bytes)` copies the bytes, then open + read.
+void BM_copy_read(benchmark::State& state) {
+    const auto& bytes = input("raw.tif");
+    timed(state, [&] {
+        rastio::MemoryFile mf(bytes);
+        auto ds = mf.open();
+        const rastio::AnyArray a = ds.read();
+        benchmark::DoNotOptimize(a.data());
+    });
+}
 void BM_deflate_read(benchmark::State& state) { read_case(state, "deflate.tif"); }
 void BM_lzw_f32_read(benchmark::State& state) { read_case(state, "lzw_f32.tif"); }
 
@@ -121,6 +132,10 @@ void write_case(benchmark::State& state, const std::map<std::string, std::string
 
 void BM_write_raw(benchmark::State& state) { write_case(state, {}); }
 void BM_write_deflate(benchmark::State& state) { write_case(state, {{"COMPRESS", "DEFLATE"}}); }
+void BM_write_tiled_raw(benchmark::State& state) { write_case(state, {{"TILED", "YES"}}); }
+void BM_write_tiled_deflate(benchmark::State& state) {
+    write_case(state, {{"TILED", "YES"}, {"COMPRESS", "DEFLATE"}});
+}
 
 /// 8 threads, each opening and reading the small file 200 times from one MemoryFile.
 void BM_threads8_small_x200(benchmark::State& state) {
@@ -151,11 +166,14 @@ void BM_threads8_small_x200(benchmark::State& state) {
 RASTIO_CASE(BM_baseline);
 RASTIO_CASE(BM_small_read_x1000);
 RASTIO_CASE(BM_raw_read);
+RASTIO_CASE(BM_copy_read);
 RASTIO_CASE(BM_deflate_read);
 RASTIO_CASE(BM_lzw_f32_read);
 RASTIO_CASE(BM_incremental_write_read);
 RASTIO_CASE(BM_write_raw);
 RASTIO_CASE(BM_write_deflate);
+RASTIO_CASE(BM_write_tiled_raw);
+RASTIO_CASE(BM_write_tiled_deflate);
 RASTIO_CASE(BM_threads8_small_x200);
 
 BENCHMARK_MAIN();
