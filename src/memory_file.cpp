@@ -191,8 +191,8 @@ void MemoryFileState::close() {
         std::lock_guard lock(r.mutex);
         r.files.erase(path);
         CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-        if (!readonly) {
-            // GDAL owns these bytes (written or created here): they go back to the pool of
+        if (!readonly || gdal_owns_bytes) {
+            // GDAL owns these bytes (written, created or copied here): they go back to the pool of
             // reusable buffers instead of to the system. Handles still open elsewhere then see
             // an empty file (GDAL empties it), as after any unlink.
             vsi_l_offset len = 0;
@@ -254,10 +254,20 @@ MemoryFile::MemoryFile(MemoryFileOptions options) : m_state(detail::make_state(o
 
 MemoryFile::MemoryFile(std::span<const std::byte> bytes, MemoryFileOptions options)
     : m_state(detail::make_state(options, true)) {
-    auto copy = std::make_shared_for_overwrite<std::byte[]>(bytes.size());
-    if (!bytes.empty()) std::memcpy(copy.get(), bytes.data(), bytes.size());
-    detail::publish(*m_state, copy.get(), bytes.size());
-    m_state->storage = std::move(copy);
+    // Allocated as large arrays are (a released buffer when one fits: no fresh pages) and
+    // handed to GDAL, which owns it from then on; close() takes it back into that pool after
+    // GDAL lets go of it, so a raw GDAL handle left open sees an empty file, never reused bytes.
+    auto* copy = static_cast<GByte*>(detail::allocate_large(bytes.size()));
+    if (copy == nullptr) {
+        throw IOError("out of memory copying " + std::to_string(bytes.size()) + " bytes into MemoryFile " +
+                          m_state->path, m_state->path, CPLE_OutOfMemory);
+    }
+    if (!bytes.empty()) detail::copy_large(copy, bytes.data(), bytes.size());
+    ErrorCapture errors;
+    VSILFILE* fp = VSIFileFromMemBuffer(m_state->path.c_str(), copy, static_cast<vsi_l_offset>(bytes.size()), TRUE);
+    if (fp == nullptr) errors.throw_io("cannot place bytes in memory file", m_state->path);
+    VSIFCloseL(fp);
+    m_state->gdal_owns_bytes = true;
 }
 
 namespace {

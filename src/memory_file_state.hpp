@@ -41,7 +41,8 @@ struct MemoryFileState {
     std::string path;      // dir + "/" + filename
     bool own_dir = false;  // dirname was generated: the whole directory is ours
     bool readonly = false; // made from bytes
-    std::shared_ptr<void> storage; // adopted or copied bytes GDAL reads without owning
+    std::shared_ptr<void> storage; // adopted bytes GDAL reads without owning
+    bool gdal_owns_bytes = false;  // copied bytes handed to GDAL: close() takes them back for reuse
 
     mutable std::mutex mutex;
     bool closed = false;

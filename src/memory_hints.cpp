@@ -113,6 +113,46 @@ void recycle(void* ptr) noexcept {
     for (void* d : drop) std::free(d); // NOLINT(cppcoreguidelines-no-malloc): as above
 }
 
+void* allocate_large(std::size_t bytes) noexcept {
+    if (bytes < k_min_recycled) return std::malloc(std::max<std::size_t>(bytes, 1)); // NOLINT(cppcoreguidelines-no-malloc): recycle() frees malloc's buffers
+    const std::size_t rounded = (bytes + k_huge_page - 1) / k_huge_page * k_huge_page;
+    if (void* p = take_recycled(rounded)) return p;
+    void* p = std::aligned_alloc(k_huge_page, rounded);
+    if (p != nullptr) advise_huge_pages(p, rounded);
+    return p;
+}
+
+void copy_large(void* dst, const void* src, std::size_t n) noexcept {
+    constexpr std::size_t k_min_parallel = std::size_t{16} << 20;
+    auto* to = static_cast<unsigned char*>(dst);
+    const auto* from = static_cast<const unsigned char*>(src);
+    const unsigned threads = n < k_min_parallel ? 1U : worker_count(n, n / k_huge_page);
+    if (threads <= 1) {
+        std::memcpy(to, from, n);
+        return;
+    }
+    // Piece t ends on a 2 MiB boundary of dst (the last one at n): no huge page is split.
+    const auto base = reinterpret_cast<std::uintptr_t>(to); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): address arithmetic
+    auto cut = [&](unsigned t) -> std::size_t {
+        if (t == 0) return 0;
+        if (t >= threads) return n;
+        const std::size_t at = n / threads * t;
+        const std::size_t aligned = (base + at + k_huge_page - 1) / k_huge_page * k_huge_page - base;
+        return std::min(aligned, n);
+    };
+    std::vector<std::thread> pool;
+    unsigned t = 1;
+    try {
+        for (; t < threads; ++t) {
+            pool.emplace_back([=] { std::memcpy(to + cut(t), from + cut(t), cut(t + 1) - cut(t)); });
+        }
+    } catch (...) { // no more threads: the rest is copied here
+    }
+    std::memcpy(to, from, cut(1));
+    if (t < threads) std::memcpy(to + cut(t), from + cut(t), n - cut(t));
+    for (auto& th : pool) th.join();
+}
+
 unsigned worker_count(std::size_t bytes, std::size_t tasks, unsigned limit) noexcept {
     if (bytes < (std::size_t{4} << 20) || tasks < 2) return 1;
     unsigned n = std::max(1U, std::thread::hardware_concurrency());

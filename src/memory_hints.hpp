@@ -29,6 +29,16 @@ void* take_recycled(std::size_t bytes, std::size_t most = 0, bool largest = fals
 /// Gives back a malloc-compatible buffer: kept for reuse when large, freed otherwise.
 void recycle(void* p) noexcept;
 
+/// A malloc-compatible buffer of at least `bytes` for large data written once in full, or null
+/// when out of memory: a released large buffer when one fits (already faulted in: no fresh
+/// pages), else for 8 MiB and more a fresh one aligned to 2 MiB with huge pages requested.
+/// Release it with recycle() (or free(); GDAL may take ownership of it).
+void* allocate_large(std::size_t bytes) noexcept;
+
+/// Copies `n` bytes; copies of 16 MiB and more are split over the cores (GDAL_NUM_THREADS caps
+/// them) in 2 MiB-aligned pieces of `dst`, so that fresh pages fault in on every core at once.
+void copy_large(void* dst, const void* src, std::size_t n) noexcept;
+
 /// Worker threads for a job of `bytes` over `tasks` independent pieces: one below 4 MiB,
 /// otherwise every CPU, capped by `limit` (0: none) and GDAL_NUM_THREADS, and by `tasks`.
 unsigned worker_count(std::size_t bytes, std::size_t tasks, unsigned limit = 0) noexcept;
