@@ -133,6 +133,8 @@ struct Layout {
 const Layout k_layouts[] = {
     {"uint8 x3 strips", DType::uint8, 3, 1201, 1203, {}},
     {"uint8 x3 strips DEFLATE", DType::uint8, 3, 1201, 1203, {{"COMPRESS", "DEFLATE"}}},
+    {"uint8 x3 tiles", DType::uint8, 3, 1201, 1203, {{"TILED", "YES"}}},
+    {"uint8 x3 band-interleaved tiles", DType::uint8, 3, 1201, 1203, {{"TILED", "YES"}, {"INTERLEAVE", "BAND"}}},
     {"uint8 x3 tiles DEFLATE zlevel 1", DType::uint8, 3, 1201, 1203,
      {{"COMPRESS", "DEFLATE"}, {"TILED", "YES"}, {"ZLEVEL", "1"}}},
     {"uint16 x2 band-interleaved strips", DType::uint16, 2, 1001, 1111, {{"INTERLEAVE", "BAND"}}},
