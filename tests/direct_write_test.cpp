@@ -193,6 +193,49 @@ INSTANTIATE_TEST_SUITE_P(Layouts, DirectWrite, ::testing::ValuesIn(k_layouts),
                              return s;
                          });
 
+/// The stored bytes of block (x, y) of band 1 of a GTiff held in `bytes`.
+std::vector<std::byte> stored_block(const std::vector<std::byte>& bytes, int x, int y) {
+    const std::string path = "/vsimem/direct-write-block.tif";
+    VSIFCloseL(VSIFileFromMemBuffer(path.c_str(), reinterpret_cast<GByte*>(const_cast<std::byte*>(bytes.data())), // NOLINT: GDAL's API
+                                    bytes.size(), FALSE));
+    std::vector<std::byte> out;
+    GDALDatasetH h = GDALOpen(path.c_str(), GA_ReadOnly);
+    if (h != nullptr) {
+        const std::string key = std::to_string(x) + "_" + std::to_string(y);
+        const char* off = GDALGetMetadataItem(GDALGetRasterBand(h, 1), ("BLOCK_OFFSET_" + key).c_str(), "TIFF");
+        const char* len = GDALGetMetadataItem(GDALGetRasterBand(h, 1), ("BLOCK_SIZE_" + key).c_str(), "TIFF");
+        if (off != nullptr && len != nullptr) {
+            const auto at = static_cast<std::size_t>(std::stoull(off)), n = static_cast<std::size_t>(std::stoull(len));
+            if (at + n <= bytes.size()) out.assign(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + n));
+        }
+        GDALClose(h);
+    }
+    VSIUnlink(path.c_str());
+    return out;
+}
+
+// DEFLATE blocks are compressed by the same library at the same level as GDAL's (libdeflate,
+// ZLEVEL or 6): the stored bytes of every block are GDAL's own, not merely the same pixels.
+// This is why the DEFLATE write's floor is the compressor's (BENCHMARKS.md).
+TEST(DirectWrite, DeflateBlocksHoldTheBytesGdalWrites) {
+    const AnyArray pixels = make_pixels(DType::uint8, 3, 1201, 1203);
+    for (const char* level : {"6", "1"}) {
+        const auto p = profile_of(DType::uint8, 3, 1201, 1203, {{"TILED", "YES"}, {"COMPRESS", "DEFLATE"}, {"ZLEVEL", level}});
+        auto body = [&](rastio::Dataset& ds) { ds.write(pixels); };
+        const Made fast = make(p, true, body);
+        const Made gdal = make(p, false, body);
+        ASSERT_TRUE(fast.direct);
+        for (int y = 0; y < 5; ++y) {
+            for (int x = 0; x < 5; ++x) {
+                const auto a = stored_block(fast.bytes, x, y), b = stored_block(gdal.bytes, x, y);
+                ASSERT_FALSE(a.empty());
+                EXPECT_TRUE(a == b) << "block " << x << "," << y << " at ZLEVEL " << level << ": " << a.size() << " vs "
+                                    << b.size() << " bytes";
+            }
+        }
+    }
+}
+
 TEST(DirectWrite, ReadingBeforeCloseSeesThePixelsAndLaterWritesGoToGdal) {
     const AnyArray pixels = make_pixels(DType::uint16, 3, 900, 1000);
     const auto p = profile_of(DType::uint16, 3, 900, 1000, {{"COMPRESS", "DEFLATE"}});
