@@ -173,12 +173,11 @@ std::size_t put_array(std::byte* file, const Ifd& ifd, const Entry& e, const std
     return values.size() * nts;
 }
 
-/// A buffer for a file's bytes that GDAL may own later: reused if one is at hand.
+/// A buffer for a file's bytes that GDAL may own later: reused if one is at hand, else fresh
+/// (2 MiB-aligned on huge pages when large, as arrays are).
 std::byte* allocate(std::size_t bytes) {
-    if (void* p = take_recycled(bytes)) return static_cast<std::byte*>(p);
-    auto* p = static_cast<std::byte*>(VSIMalloc(bytes));
+    auto* p = static_cast<std::byte*>(allocate_large(bytes));
     if (p == nullptr) throw std::bad_alloc();
-    advise_huge_pages(p, bytes);
     return p;
 }
 
