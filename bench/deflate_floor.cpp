@@ -2,7 +2,7 @@
 // benchmark raster takes on one thread, with nothing else done (no file, no GDAL, no copies
 // beyond building the blocks once, untimed). libdeflate at GDAL's level (ZLEVEL, 6 unless
 // given) is what GDAL 3.6's GTiff driver and rastio's direct writer use, so it produces the
-// same block bytes GDAL would; zlib at the same level, ISA-L (when built) and libdeflate's
+// same block bytes GDAL would; zlib at the same level and ISA-L (each when built) and libdeflate's
 // lower levels are shown for comparison only: they change the bytes (and the size) of the file.
 //
 // Both layouts of the benchmark: 256x256 tiles (TILED=YES) and GDAL's default strips (2 rows
@@ -19,7 +19,9 @@
 #include <vector>
 
 #include <libdeflate.h>
+#if defined(RASTIO_BENCH_ZLIB)
 #include <zlib.h>
+#endif
 #if __has_include(<isa-l/igzip_lib.h>) && defined(RASTIO_BENCH_ISAL)
 #include <isa-l/igzip_lib.h>
 #define HAVE_ISAL 1
@@ -130,12 +132,14 @@ int main(int argc, char** argv) {
             const std::string what = "libdeflate level " + std::to_string(lv) + (lv == level ? " (GDAL's)" : "");
             report(what.c_str(), t, px.size());
         }
+#if defined(RASTIO_BENCH_ZLIB)
         const Timing z = measure(blocks, reps, [&](const auto& b, auto& out) {
             uLongf len = static_cast<uLongf>(out.size());
             compress2(out.data(), &len, b.data(), static_cast<uLong>(b.size()), level);
             return static_cast<std::size_t>(len);
         });
         report(("zlib level " + std::to_string(level)).c_str(), z, px.size());
+#endif
 #ifdef HAVE_ISAL
         const Timing i = measure(blocks, reps, [&](const auto& b, auto& out) {
             isal_zstream st;
