@@ -236,6 +236,7 @@ for name, driver, ext, opts, dtype in CASES:
 
 # 2b: large GeoTIFFs (>= 4 MiB of pixels), whose blocks rastio's direct writer lays out itself
 BIG = [("GTiff-raw-big", {}, "uint8", 3),
+       ("GTiff-tiled-big", {"TILED": "YES"}, "uint8", 3),
        ("GTiff-DEFLATE-tiled-big", {"COMPRESS": "DEFLATE", "TILED": "YES"}, "uint16", 2),
        ("GTiff-band-interleaved-big", {"INTERLEAVE": "BAND"}, "float32", 2),
        ("GTiff-DEFLATE-strips-big", {"COMPRESS": "DEFLATE"}, "int16", 3)]
