@@ -1,5 +1,5 @@
 // rastio's side of the comparison with rasterio (bench/compare.py runs both on the same files).
-// Each benchmark is one case of issue 6; every repetition is one timed run, after one warm-up.
+// Each benchmark is one case of issues 6 and 12; every repetition is one timed run, after one warm-up.
 // The inputs come from bench/make_inputs.py, in the folder named by RASTIO_BENCH_DATA.
 
 #include <benchmark/benchmark.h>
