@@ -29,6 +29,10 @@ struct Plan {
     int cols = 0;
     GDALRIOResampleAlg alg = GRIORA_NearestNeighbour;
     bool inside = true;
+    /// Goes through rasterio's boundless VRT: `boundless` with a window (rasterio reads directly without one).
+    bool vrt = false;
+    /// The result holds no pixel (an empty window or out_shape): nothing to read.
+    bool empty() const noexcept { return rows == 0 || cols == 0; }
 };
 
 Plan make_plan(const Dataset& ds, const ReadOptions& o, std::size_t elem_size) {
@@ -37,21 +41,24 @@ Plan make_plan(const Dataset& ds, const ReadOptions& o, std::size_t elem_size) {
     if (p.bands.empty()) throw ArgumentError("no bands to read from " + ds.name());
     for (int b : p.bands) detail::checked_band(ds, b);
     const int w = ds.width(), h = ds.height();
-    p.window = o.window.value_or(Window::full(w, h));
-    if (!p.window.is_valid()) {
-        throw ArgumentError(p.window.to_string() + " is empty: a window to read needs a positive width and height");
-    }
+    const Window asked = o.window.value_or(Window::full(w, h));
+    // As rasterio: without `boundless`, a window running past the edges reads the part inside.
+    const Window crop = detail::checked_crop(asked, w, h, ds.name());
+    p.window = o.boundless ? asked : crop;
     p.inside = p.window.is_inside(w, h);
-    if (!p.inside && !o.boundless) {
-        throw ArgumentError(p.window.to_string() + " is not inside the " + std::to_string(w) + "x" +
-                            std::to_string(h) + " raster of " + ds.name() +
-                            "; set ReadOptions::boundless to read outside it");
+    p.vrt = o.boundless && o.window.has_value();
+    if (o.out_shape && (o.out_shape->first < 0 || o.out_shape->second < 0)) {
+        throw ArgumentError("out_shape (" + std::to_string(o.out_shape->first) + ", " +
+                            std::to_string(o.out_shape->second) + ") is negative");
     }
     p.rows = o.out_shape ? o.out_shape->first : p.window.height;
     p.cols = o.out_shape ? o.out_shape->second : p.window.width;
-    if (p.rows <= 0 || p.cols <= 0) {
-        throw ArgumentError("out_shape (" + std::to_string(p.rows) + ", " + std::to_string(p.cols) +
-                            ") is not positive");
+    if (!p.empty() && p.window.area() == 0) {
+        // rasterio fails here too (or, near the origin, reads pixels outside the window).
+        throw ArgumentError(asked.to_string() + (o.boundless ? " is empty" : " holds no pixel of the " +
+                            std::to_string(w) + "x" + std::to_string(h) + " raster of " + ds.name()) +
+                            ", so there is nothing to resample into out_shape (" + std::to_string(p.rows) + ", " +
+                            std::to_string(p.cols) + ")");
     }
     p.alg = detail::to_rasterio_alg(o.resampling);
     const Shape shape{p.bands.size(), static_cast<std::size_t>(p.rows), static_cast<std::size_t>(p.cols)};
@@ -76,11 +83,16 @@ void fill_values(std::byte* out, GDALDataType gdt, std::size_t n, double value) 
     GDALCopyWords64(&value, GDT_Float64, 0, out, gdt, GDALGetDataTypeSizeBytes(gdt), static_cast<GPtrDiff_t>(n));
 }
 
+/// Changes pixels read at full resolution in place: band-sequential, `per_band` pixels a band.
+using FixPixels = std::function<void(std::byte* pixels, std::size_t per_band)>;
+
 /// Runs a plan: `fills[i]` is band i's value outside the raster, `nodata[i]` its nodata value
-/// (kept when a boundless window is resampled). `out` holds bands x rows x cols pixels of `gdt`.
+/// (kept when a boundless window is resampled); `fix`, when given, changes the pixels read before
+/// any resampling of a boundless window. `out` holds bands x rows x cols pixels of `gdt`.
 void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
               const std::vector<std::optional<double>>& nodata, int raster_width, int raster_height,
-              const BandsIO& io, std::byte* out, const std::string& name) {
+              const BandsIO& io, std::byte* out, const std::string& name, const FixPixels& fix = {}) {
+    if (p.empty()) return;
     const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
     const std::size_t nb = p.bands.size();
     ErrorCapture errors;
@@ -95,6 +107,7 @@ void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
         if (io(p.window, out, p.cols, p.rows, pixel, line, line * p.rows, &extra) != CE_None || errors.failed()) {
             fail("cannot read " + p.window.to_string());
         }
+        if (fix) fix(out, static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols));
         return;
     }
 
@@ -121,6 +134,7 @@ void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
             fail("cannot read " + part->to_string());
         }
     }
+    if (fix) fix(dst, wcols * wrows);
     if (!resample) return;
 
     // Resample the filled window through a MEM dataset, as GDAL would resample the source.
@@ -151,21 +165,38 @@ std::optional<double> nodata_of(GDALRasterBandH band) {
     return has ? std::optional<double>(v) : std::nullopt;
 }
 
-/// Replaces, band by band, pixels equal to the band's nodata (NaN too) with `fill`.
-void replace_nodata(std::byte* out, GDALDataType gdt, std::size_t per_band, const std::vector<std::optional<double>>& nodata,
-                    double fill) {
+/// The nodata value of band b of rasterio's boundless VRT: the fill value, unless it is 0
+/// (rasterio 1.3.5 takes `fill_value or nodata`), else the band's nodata, else the 0 given.
+std::optional<double> vrt_nodata(std::optional<double> fill, std::optional<double> nodata) {
+    if (fill && *fill != 0) return fill; // NaN is a fill value too
+    return nodata ? nodata : fill;
+}
+
+bool same_value(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+/// Replaces, band by band, pixels equal to `from[b]` (NaN too) with `to[b]`.
+void replace_values(std::byte* out, GDALDataType gdt, std::size_t per_band, const std::vector<std::optional<double>>& from,
+                    const std::vector<std::optional<double>>& to) {
     const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
     std::vector<double> values(per_band);
-    for (std::size_t b = 0; b < nodata.size(); ++b) {
-        if (!nodata[b]) continue;
+    for (std::size_t b = 0; b < from.size(); ++b) {
+        if (!from[b] || !to[b] || same_value(*from[b], *to[b])) continue;
         std::byte* band = out + b * per_band * esize;
         GDALCopyWords64(band, gdt, static_cast<int>(esize), values.data(), GDT_Float64, sizeof(double),
                         static_cast<GPtrDiff_t>(per_band));
-        const double nd = *nodata[b];
         for (std::size_t i = 0; i < per_band; ++i) {
-            if (values[i] == nd || (std::isnan(nd) && std::isnan(values[i]))) fill_values(band + i * esize, gdt, 1, fill);
+            if (same_value(values[i], *from[b])) fill_values(band + i * esize, gdt, 1, *to[b]);
         }
     }
+}
+
+/// True when every band of the dataset (not only those read) has a mask flag set in `flag`.
+bool every_band_has(const Dataset& ds, int flag) {
+    auto* h = static_cast<GDALDatasetH>(ds.gdal_handle());
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
+        if ((GDALGetMaskFlags(GDALGetRasterBand(h, b)) & flag) == 0) return false;
+    }
+    return true;
 }
 
 Shape shape_of(const Plan& p) {
@@ -173,15 +204,18 @@ Shape shape_of(const Plan& p) {
 }
 
 /// The masks of the planned bands into `out` (GDAL's values: 0 invalid, nonzero valid).
-void read_mask_plan(const Dataset& ds, const Plan& p, std::byte* out) {
+void read_mask_plan(const Dataset& ds, Plan p, std::byte* out) {
     std::vector<GDALRasterBandH> masks;
-    // Outside the raster a band with a mask is masked; a band without one (all valid) stays
-    // valid there, as in rasterio, whose boundless VRT has no nodata for such a band.
+    // Outside the raster, as rasterio's boundless VRT: when every band of the dataset is all
+    // valid, rasterio masks the outside (through a blank VRT, read nearest); otherwise a band
+    // with a mask (nodata, per-dataset, alpha) is masked there and an all-valid band stays valid.
+    const bool all_valid = every_band_has(ds, GMF_ALL_VALID);
+    if (all_valid && p.vrt) p.alg = GRIORA_NearestNeighbour;
     std::vector<double> outside;
     for (int b : p.bands) {
         GDALRasterBandH band = detail::checked_band(ds, b);
         masks.push_back(GDALGetMaskBand(band));
-        outside.push_back((GDALGetMaskFlags(band) & GMF_ALL_VALID) != 0 ? 255.0 : 0.0);
+        outside.push_back(!all_valid && (GDALGetMaskFlags(band) & GMF_ALL_VALID) != 0 ? 255.0 : 0.0);
     }
     const std::vector<std::optional<double>> none(p.bands.size());
     run_plan(p, GDT_Byte, outside, none, ds.width(), ds.height(),
@@ -209,27 +243,33 @@ AnyArray Dataset::read(const ReadOptions& options) const {
     const std::size_t esize = dtype_size(t);
     const Plan p = make_plan(*this, options, esize);
     auto out = AnyArray::uninitialized(t, shape_of(p));
+    // As rasterio's boundless VRT: outside the raster and in place of the source's nodata pixels
+    // goes the VRT's nodata value (see vrt_nodata), else 0; it is also the nodata of resampling.
     std::vector<double> fills;
-    std::vector<std::optional<double>> nodata;
+    std::vector<std::optional<double>> nodata, vrt;
     for (int b : p.bands) {
         nodata.push_back(nodata_of(GDALGetRasterBand(h, b)));
-        fills.push_back(options.fill_value.value_or(nodata.back().value_or(0.0)));
+        vrt.push_back(vrt_nodata(options.fill_value, nodata.back()));
+        fills.push_back(vrt.back().value_or(0.0));
     }
     const GDALDataType gdt = detail::to_gdal(t);
-    run_plan(p, gdt, fills, nodata, width(), height(),
+    FixPixels fix;
+    if (p.vrt) {
+        fix = [&](std::byte* pixels, std::size_t per_band) { replace_values(pixels, gdt, per_band, nodata, vrt); };
+    } else if (options.boundless && options.fill_value) {
+        // rasterio reads directly then fills what is masked; for nodata bands, the nodata pixels.
+        fix = [&](std::byte* pixels, std::size_t per_band) {
+            replace_values(pixels, gdt, per_band, nodata, std::vector<std::optional<double>>(nodata.size(), options.fill_value));
+        };
+    }
+    run_plan(p, gdt, fills, vrt, width(), height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
                  GDALRasterIOExtraArg* extra) {
                  return GDALDatasetRasterIOEx(h, GF_Read, src.col_off, src.row_off, src.width, src.height, dst, bc,
                                               br, gdt, static_cast<int>(p.bands.size()),
                                               const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
              },
-             static_cast<std::byte*>(out.data()), name());
-    if (options.boundless && options.fill_value) {
-        // As rasterio (whose boundless reads go through a VRT that treats nodata as transparent):
-        // with a fill value, the source's nodata pixels read as the fill value too.
-        replace_nodata(static_cast<std::byte*>(out.data()), gdt, static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols),
-                       nodata, *options.fill_value);
-    }
+             static_cast<std::byte*>(out.data()), name(), fix);
     return out;
 }
 
@@ -281,7 +321,40 @@ Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
 }
 
 MaskedArray Dataset::read_masked(const ReadOptions& options) const {
-    MaskedArray out{read(options), read_masks(options)};
+    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    MaskedArray out{read(options), {}};
+    if (!options.boundless || !options.window) {
+        out.mask = read_masks(options);
+    } else {
+        // rasterio takes a boundless read's mask from its VRT, read nearest whatever the resampling.
+        ReadOptions o = options;
+        o.resampling = Resampling::nearest;
+        out.mask = read_masks(o);
+        if (!every_band_has(*this, GMF_ALL_VALID) && !every_band_has(*this, GMF_PER_DATASET)) {
+            // A band the VRT gives a nodata value (see vrt_nodata) is masked where it reads that value.
+            const Bands bands = options.bands.empty() ? indexes() : options.bands;
+            std::optional<AnyArray> nearest;
+            const std::size_t per_band = out.mask.rows() * out.mask.cols();
+            std::vector<double> values(per_band);
+            for (std::size_t i = 0; i < bands.size(); ++i) {
+                GDALRasterBandH band = GDALGetRasterBand(h, bands[i]);
+                const auto v = vrt_nodata(options.fill_value, nodata_of(band));
+                if (!v) continue;
+                if (!nearest) nearest = options.resampling == Resampling::nearest ? out.data : read(o);
+                const GDALDataType gdt = detail::to_gdal(nearest->dtype());
+                const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
+                // The VRT's nodata as the band's dtype holds it.
+                std::vector<std::byte> cell(esize);
+                fill_values(cell.data(), gdt, 1, *v);
+                double nd = 0;
+                GDALCopyWords64(cell.data(), gdt, 0, &nd, GDT_Float64, 0, 1);
+                GDALCopyWords64(nearest->bytes().data() + i * per_band * esize, gdt, static_cast<int>(esize),
+                                values.data(), GDT_Float64, sizeof(double), static_cast<GPtrDiff_t>(per_band));
+                auto mask = out.mask.band(i);
+                for (std::size_t k = 0; k < per_band; ++k) mask[k] = same_value(values[k], nd) ? 0 : 255;
+            }
+        }
+    }
     for (auto& v : out.mask.values()) v = v != 0 ? 255 : 0;
     return out;
 }
