@@ -8,6 +8,7 @@
 #include <functional>
 
 #include <gdal.h>
+#include <gdal_vrt.h>
 
 #include <rastio/error.hpp>
 
@@ -199,6 +200,81 @@ bool every_band_has(const Dataset& ds, int flag) {
     return true;
 }
 
+/// Closes a GDAL dataset handle.
+struct GdalCloser {
+    void operator()(void* h) const noexcept { GDALClose(h); }
+};
+using OwnedDataset = std::unique_ptr<void, GdalCloser>;
+
+/// rasterio 1.3.5's boundless VRT (rasterio.vrt._boundless_vrt_doc) built in memory over every band
+/// of `ds`: max(width, window width) + 1 by max(height, window height) + 1 pixels, `window` at its
+/// origin, the raster placed after it; each band keeps its dtype and color interpretation, gets
+/// the VRT nodata (vrt_nodata of `fill` and its own nodata) and reads its source's nodata pixels
+/// as transparent; the dataset's per-dataset mask when every band has one. With `blank`, every
+/// source pixel reads 255 and nothing is nodata (rasterio's masks of an all-valid dataset).
+/// Borrows `ds` while the VRT is open.
+OwnedDataset boundless_vrt(const Dataset& ds, const Window& window, std::optional<double> fill, bool blank) {
+    auto* h = static_cast<GDALDatasetH>(ds.gdal_handle());
+    const int w = ds.width(), hh = ds.height();
+    const auto size = [](int raster, int win) { return static_cast<int>(std::min<long long>(std::max(raster, win) + 1LL, INT32_MAX)); };
+    OwnedDataset vrt(VRTCreate(size(w, window.width), size(hh, window.height)));
+    ErrorCapture errors;
+    const auto fail = [&] { errors.throw_io("cannot make the VRT of a boundless read of " + window.to_string(), ds.name()); };
+    if (!vrt) fail();
+    const long long dx = -static_cast<long long>(window.col_off), dy = -static_cast<long long>(window.row_off);
+    if (dx > INT32_MAX || dy > INT32_MAX) throw ArgumentError(window.to_string() + " is too far outside " + ds.name());
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
+        GDALRasterBandH src = GDALGetRasterBand(h, b);
+        if (VRTAddBand(vrt.get(), GDALGetRasterDataType(src), nullptr) != CE_None) fail(); // a CPLErr, despite the int
+        GDALRasterBandH band = GDALGetRasterBand(vrt.get(), b);
+        const auto nodata = blank ? std::nullopt : nodata_of(src);
+        if (const auto v = blank ? std::nullopt : vrt_nodata(fill, nodata)) GDALSetRasterNoDataValue(band, *v);
+        GDALSetRasterColorInterpretation(band, GDALGetRasterColorInterpretation(src));
+        if (VRTAddComplexSource(band, src, 0, 0, w, hh, static_cast<int>(dx), static_cast<int>(dy), w, hh,
+                                blank ? 255.0 : 0.0, blank ? 0.0 : 1.0, nodata.value_or(VRT_NODATA_UNSET)) != CE_None) {
+            fail();
+        }
+    }
+    if (!blank && GDALGetRasterCount(h) > 0 && every_band_has(ds, GMF_PER_DATASET)) {
+        if (GDALCreateDatasetMaskBand(vrt.get(), GMF_PER_DATASET) != CE_None) fail();
+        if (VRTAddSimpleSource(GDALGetMaskBand(GDALGetRasterBand(vrt.get(), 1)), GDALGetMaskBand(GDALGetRasterBand(h, 1)),
+                               0, 0, w, hh, static_cast<int>(dx), static_cast<int>(dy), w, hh, nullptr,
+                               VRT_NODATA_UNSET) != CE_None) {
+            fail();
+        }
+    }
+    if (errors.failed()) fail();
+    return vrt;
+}
+
+/// Reads the planned bands' pixels (or, with `masks`, their masks as GDT_Byte) from a boundless
+/// VRT into `out`, resampled with `alg`.
+void read_vrt(const OwnedDataset& vrt, const Plan& p, GDALDataType gdt, bool masks, GDALRIOResampleAlg alg,
+              std::byte* out, const std::string& name) {
+    if (p.empty()) return;
+    ErrorCapture errors;
+    GDALRasterIOExtraArg extra;
+    INIT_RASTERIO_EXTRA_ARG(extra);
+    extra.eResampleAlg = alg;
+    const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
+    const std::size_t band_bytes = static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols) * esize;
+    bool ok = true;
+    if (!masks) {
+        ok = GDALDatasetRasterIOEx(vrt.get(), GF_Read, 0, 0, p.window.width, p.window.height, out, p.cols, p.rows, gdt,
+                                   static_cast<int>(p.bands.size()), const_cast<int*>(p.bands.data()), 0, 0, 0, // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
+                                   &extra) == CE_None;
+    }
+    for (std::size_t i = 0; masks && ok && i < p.bands.size(); ++i) {
+        GDALRasterBandH m = GDALGetMaskBand(GDALGetRasterBand(vrt.get(), p.bands[i]));
+        ok = GDALRasterIOEx(m, GF_Read, 0, 0, p.window.width, p.window.height, out + i * band_bytes, p.cols, p.rows,
+                            gdt, 0, 0, &extra) == CE_None;
+    }
+    if (!ok || errors.failed()) errors.throw_io("cannot read " + p.window.to_string() + " boundless", name);
+}
+
+/// A boundless read that resamples: rastio fills the window itself only at full resolution.
+bool resampled(const Plan& p) { return p.rows != p.window.height || p.cols != p.window.width; }
+
 Shape shape_of(const Plan& p) {
     return {p.bands.size(), static_cast<std::size_t>(p.rows), static_cast<std::size_t>(p.cols)};
 }
@@ -211,6 +287,12 @@ void read_mask_plan(const Dataset& ds, Plan p, std::byte* out) {
     // with a mask (nodata, per-dataset, alpha) is masked there and an all-valid band stays valid.
     const bool all_valid = every_band_has(ds, GMF_ALL_VALID);
     if (all_valid && p.vrt) p.alg = GRIORA_NearestNeighbour;
+    if (p.vrt && resampled(p) && !p.empty()) {
+        // GDAL resamples masks through the VRT's own mask bands: read them as rasterio does.
+        const auto vrt = boundless_vrt(ds, p.window, std::nullopt, all_valid);
+        read_vrt(vrt, p, GDT_Byte, !all_valid, p.alg, out, ds.name());
+        return;
+    }
     std::vector<double> outside;
     for (int b : p.bands) {
         GDALRasterBandH band = detail::checked_band(ds, b);
@@ -253,6 +335,12 @@ AnyArray Dataset::read(const ReadOptions& options) const {
         fills.push_back(vrt.back().value_or(0.0));
     }
     const GDALDataType gdt = detail::to_gdal(t);
+    if (p.vrt && resampled(p) && !p.empty()) {
+        // GDAL resamples with the VRT's nodata left out of the kernels: read rasterio's VRT itself.
+        read_vrt(boundless_vrt(*this, p.window, options.fill_value, false), p, gdt, false, p.alg,
+                 static_cast<std::byte*>(out.data()), name());
+        return out;
+    }
     FixPixels fix;
     if (p.vrt) {
         fix = [&](std::byte* pixels, std::size_t per_band) { replace_values(pixels, gdt, per_band, nodata, vrt); };
@@ -291,69 +379,38 @@ Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
         o.bands = {1};
         return read_masks(o);
     }
-    const auto interp = colorinterp();
-    const auto alpha = std::find(interp.begin(), interp.end(), ColorInterp::alpha);
-    if (alpha != interp.end()) {
-        // An alpha band GDAL did not take as the mask (e.g. shadowed by nodata): its values are the mask.
-        o.bands = {static_cast<int>(alpha - interp.begin()) + 1};
-        auto a = read(o);
-        Array<std::uint8_t> out(a.shape());
-        ReadOptions m = o;
-        auto masks = read_masks(m);
-        auto bytes = a.bytes();
-        const auto esize = dtype_size(a.dtype());
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            bool nonzero = false;
-            for (std::size_t k = 0; k < esize; ++k) nonzero = nonzero || bytes[i * esize + k] != std::byte{0};
-            out.data()[i] = nonzero && masks.data()[i] != 0 ? 255 : 0;
-        }
-        return out;
+    if (count() == 4 && colorinterp().front() == ColorInterp::red) {
+        // As rasterio 1.3.5: an RGBA dataset whose alpha GDAL did not take as the mask (nodata
+        // shadows it) uses band 4's own mask.
+        o.bands = {4};
+        return read_masks(o);
     }
-    // Otherwise a pixel is valid where any band is.
+    // Otherwise a pixel is valid (255) where any band is.
     o.bands = indexes();
     const auto all = read_masks(o);
     Array<std::uint8_t> out({1, all.rows(), all.cols()});
     for (std::size_t b = 0; b < all.bands(); ++b) {
         const auto band = all.band(b);
-        for (std::size_t i = 0; i < band.size(); ++i) out.data()[i] |= band[i];
+        for (std::size_t i = 0; i < band.size(); ++i) out.data()[i] |= static_cast<std::uint8_t>(band[i] != 0 ? 255 : 0);
     }
     return out;
 }
 
 MaskedArray Dataset::read_masked(const ReadOptions& options) const {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    (void)gdal_handle();
     MaskedArray out{read(options), {}};
     if (!options.boundless || !options.window) {
         out.mask = read_masks(options);
     } else {
-        // rasterio takes a boundless read's mask from its VRT, read nearest whatever the resampling.
-        ReadOptions o = options;
-        o.resampling = Resampling::nearest;
-        out.mask = read_masks(o);
-        if (!every_band_has(*this, GMF_ALL_VALID) && !every_band_has(*this, GMF_PER_DATASET)) {
-            // A band the VRT gives a nodata value (see vrt_nodata) is masked where it reads that value.
-            const Bands bands = options.bands.empty() ? indexes() : options.bands;
-            std::optional<AnyArray> nearest;
-            const std::size_t per_band = out.mask.rows() * out.mask.cols();
-            std::vector<double> values(per_band);
-            for (std::size_t i = 0; i < bands.size(); ++i) {
-                GDALRasterBandH band = GDALGetRasterBand(h, bands[i]);
-                const auto v = vrt_nodata(options.fill_value, nodata_of(band));
-                if (!v) continue;
-                if (!nearest) nearest = options.resampling == Resampling::nearest ? out.data : read(o);
-                const GDALDataType gdt = detail::to_gdal(nearest->dtype());
-                const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
-                // The VRT's nodata as the band's dtype holds it.
-                std::vector<std::byte> cell(esize);
-                fill_values(cell.data(), gdt, 1, *v);
-                double nd = 0;
-                GDALCopyWords64(cell.data(), gdt, 0, &nd, GDT_Float64, 0, 1);
-                GDALCopyWords64(nearest->bytes().data() + i * per_band * esize, gdt, static_cast<int>(esize),
-                                values.data(), GDT_Float64, sizeof(double), static_cast<GPtrDiff_t>(per_band));
-                auto mask = out.mask.band(i);
-                for (std::size_t k = 0; k < per_band; ++k) mask[k] = same_value(values[k], nd) ? 0 : 255;
-            }
-        }
+        // rasterio takes a boundless read's mask from its VRT, read nearest whatever the
+        // resampling: the VRT's own masks (so a band given a nodata value is masked wherever it
+        // reads that value), or, when every band is all valid, a blank VRT's pixels.
+        const Plan p = make_plan(*this, options, 1);
+        out.mask = Array<std::uint8_t>::uninitialized(shape_of(p));
+        const bool all_valid = every_band_has(*this, GMF_ALL_VALID);
+        const auto vrt = boundless_vrt(*this, p.window, options.fill_value, all_valid);
+        read_vrt(vrt, p, GDT_Byte, !all_valid, GRIORA_NearestNeighbour,
+                 reinterpret_cast<std::byte*>(out.mask.data()), name()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): uint8 pixels as bytes
     }
     for (auto& v : out.mask.values()) v = v != 0 ? 255 : 0;
     return out;
