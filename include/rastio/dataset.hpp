@@ -57,7 +57,8 @@ struct ReadOptions {
     std::optional<std::pair<int, int>> out_shape;
     /// How to resample when out_shape differs from the window (nearest..gauss, rms).
     Resampling resampling = Resampling::nearest;
-    /// Allow a window outside the raster, read as rasterio does through a VRT whose nodata is
+    /// Allow a window outside the raster, read as rasterio does through a VRT (built in memory
+    /// when the read resamples, and for masked reads; filled directly otherwise) whose nodata is
     /// `fill_value`, else the band's nodata. Pixels outside read as that value (else 0), and so do
     /// the source's nodata pixels. A fill_value of 0 on a band with nodata is ignored, as in
     /// rasterio 1.3.5 (which takes `fill_value or nodata`).
@@ -141,7 +142,9 @@ public:
     AnyArray read(const ReadOptions& options) const;
     /// GDAL's validity masks of the bands (0 invalid, 255 valid), shape (bands, rows, cols).
     Array<std::uint8_t> read_masks(const ReadOptions& options = {}) const;
-    /// One mask for the whole dataset: 255 where any band is valid, shape (1, rows, cols).
+    /// One mask for the whole dataset, shape (1, rows, cols), by rasterio's rules: the per-dataset
+    /// mask (a .msk, an internal mask or the alpha band's values) when band 1 has one, else band
+    /// 4's mask of an RGBA dataset (alpha shadowed by nodata), else 255 where any band is valid.
     Array<std::uint8_t> dataset_mask(const ReadOptions& options = {}) const;
     /// Values and masks together, honouring nodata (NaN too), per-dataset masks and alpha.
     MaskedArray read_masked(const ReadOptions& options = {}) const;
