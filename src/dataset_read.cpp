@@ -64,9 +64,7 @@ Plan make_plan(const Dataset& ds, const ReadOptions& o, std::size_t elem_size) {
     p.alg = detail::to_rasterio_alg(o.resampling);
     const Shape shape{p.bands.size(), static_cast<std::size_t>(p.rows), static_cast<std::size_t>(p.cols)};
     const std::size_t n = detail::checked_elements(shape, elem_size);
-    // The boundless path with resampling holds the window at full resolution too.
-    std::uint64_t bytes = static_cast<std::uint64_t>(n) * elem_size;
-    if (!p.inside) bytes += static_cast<std::uint64_t>(p.window.area()) * p.bands.size() * elem_size;
+    const std::uint64_t bytes = static_cast<std::uint64_t>(n) * elem_size;
     if (bytes > detail::max_read_bytes()) {
         throw ArgumentError("reading " + std::to_string(bytes) + " bytes from " + ds.name() +
                             " is over the limit of " + std::to_string(detail::max_read_bytes()) +
@@ -87,11 +85,11 @@ void fill_values(std::byte* out, GDALDataType gdt, std::size_t n, double value) 
 /// Changes pixels read at full resolution in place: band-sequential, `per_band` pixels a band.
 using FixPixels = std::function<void(std::byte* pixels, std::size_t per_band)>;
 
-/// Runs a plan: `fills[i]` is band i's value outside the raster, `nodata[i]` its nodata value
-/// (kept when a boundless window is resampled); `fix`, when given, changes the pixels read before
-/// any resampling of a boundless window. `out` holds bands x rows x cols pixels of `gdt`.
-void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
-              const std::vector<std::optional<double>>& nodata, int raster_width, int raster_height,
+/// Runs a plan: `fills[i]` is band i's value outside the raster; `fix`, when given, changes the
+/// pixels read. `out` holds bands x rows x cols pixels of `gdt`. A boundless window partly or
+/// wholly outside is filled here only at full resolution: a resampled one goes through
+/// boundless_vrt.
+void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills, int raster_width, int raster_height,
               const BandsIO& io, std::byte* out, const std::string& name, const FixPixels& fix = {}) {
     if (p.empty()) return;
     const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
@@ -112,17 +110,11 @@ void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
         return;
     }
 
-    // Boundless: the window at full resolution, filled, with the part inside the raster read in.
-    const bool resample = p.rows != p.window.height || p.cols != p.window.width;
-    std::vector<std::byte> full;
-    std::byte* dst = out;
-    if (resample) {
-        full.resize(nb * static_cast<std::size_t>(p.window.area()) * esize);
-        dst = full.data();
-    }
+    // Boundless at full resolution: the window filled, with the part inside the raster read in.
+    if (p.rows != p.window.height || p.cols != p.window.width) fail("internal error: a resampled boundless read without its VRT");
     const auto wcols = static_cast<std::size_t>(p.window.width);
     const auto wrows = static_cast<std::size_t>(p.window.height);
-    for (std::size_t i = 0; i < nb; ++i) fill_values(dst + i * wcols * wrows * esize, gdt, wcols * wrows, fills[i]);
+    for (std::size_t i = 0; i < nb; ++i) fill_values(out + i * wcols * wrows * esize, gdt, wcols * wrows, fills[i]);
     if (auto part = p.window.intersection(Window::full(raster_width, raster_height))) {
         GDALRasterIOExtraArg extra;
         INIT_RASTERIO_EXTRA_ARG(extra);
@@ -130,34 +122,12 @@ void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
         const GSpacing line = pixel * p.window.width;
         const auto offset = (static_cast<std::size_t>(part->row_off - p.window.row_off) * wcols +
                              static_cast<std::size_t>(part->col_off - p.window.col_off)) * esize;
-        if (io(*part, dst + offset, part->width, part->height, pixel, line, line * p.window.height, &extra) != CE_None ||
+        if (io(*part, out + offset, part->width, part->height, pixel, line, line * p.window.height, &extra) != CE_None ||
             errors.failed()) {
             fail("cannot read " + part->to_string());
         }
     }
-    if (fix) fix(dst, wcols * wrows);
-    if (!resample) return;
-
-    // Resample the filled window through a MEM dataset, as GDAL would resample the source.
-    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", p.window.width, p.window.height,
-                                  static_cast<int>(nb), gdt, nullptr);
-    if (mem == nullptr) fail("cannot make a MEM dataset to resample a boundless read");
-    const std::unique_ptr<void, void (*)(void*)> guard(mem, [](void* d) { GDALClose(d); });
-    for (std::size_t i = 0; i < nb; ++i) {
-        if (nodata[i]) GDALSetRasterNoDataValue(GDALGetRasterBand(mem, static_cast<int>(i) + 1), *nodata[i]);
-    }
-    if (GDALDatasetRasterIO(mem, GF_Write, 0, 0, p.window.width, p.window.height, full.data(), p.window.width,
-                            p.window.height, gdt, static_cast<int>(nb), nullptr, 0, 0, 0) != CE_None) {
-        fail("cannot resample a boundless read");
-    }
-    GDALRasterIOExtraArg extra;
-    INIT_RASTERIO_EXTRA_ARG(extra);
-    extra.eResampleAlg = p.alg;
-    if (GDALDatasetRasterIOEx(mem, GF_Read, 0, 0, p.window.width, p.window.height, out, p.cols, p.rows, gdt,
-                              static_cast<int>(nb), nullptr, 0, 0, 0, &extra) != CE_None ||
-        errors.failed()) {
-        fail("cannot resample a boundless read");
-    }
+    if (fix) fix(out, wcols * wrows);
 }
 
 std::optional<double> nodata_of(GDALRasterBandH band) {
@@ -299,8 +269,7 @@ void read_mask_plan(const Dataset& ds, Plan p, std::byte* out) {
         masks.push_back(GDALGetMaskBand(band));
         outside.push_back(!all_valid && (GDALGetMaskFlags(band) & GMF_ALL_VALID) != 0 ? 255.0 : 0.0);
     }
-    const std::vector<std::optional<double>> none(p.bands.size());
-    run_plan(p, GDT_Byte, outside, none, ds.width(), ds.height(),
+    run_plan(p, GDT_Byte, outside, ds.width(), ds.height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
                  GDALRasterIOExtraArg* extra) {
                  for (std::size_t i = 0; i < masks.size(); ++i) {
@@ -326,13 +295,13 @@ AnyArray Dataset::read(const ReadOptions& options) const {
     const Plan p = make_plan(*this, options, esize);
     auto out = AnyArray::uninitialized(t, shape_of(p));
     // As rasterio's boundless VRT: outside the raster and in place of the source's nodata pixels
-    // goes the VRT's nodata value (see vrt_nodata), else 0; it is also the nodata of resampling.
+    // goes the VRT's nodata value (see vrt_nodata), else 0.
     std::vector<double> fills;
-    std::vector<std::optional<double>> nodata, vrt;
+    std::vector<std::optional<double>> nodata, vrt_nd;
     for (int b : p.bands) {
         nodata.push_back(nodata_of(GDALGetRasterBand(h, b)));
-        vrt.push_back(vrt_nodata(options.fill_value, nodata.back()));
-        fills.push_back(vrt.back().value_or(0.0));
+        vrt_nd.push_back(vrt_nodata(options.fill_value, nodata.back()));
+        fills.push_back(vrt_nd.back().value_or(0.0));
     }
     const GDALDataType gdt = detail::to_gdal(t);
     if (p.vrt && resampled(p) && !p.empty()) {
@@ -343,14 +312,14 @@ AnyArray Dataset::read(const ReadOptions& options) const {
     }
     FixPixels fix;
     if (p.vrt) {
-        fix = [&](std::byte* pixels, std::size_t per_band) { replace_values(pixels, gdt, per_band, nodata, vrt); };
+        fix = [&](std::byte* pixels, std::size_t per_band) { replace_values(pixels, gdt, per_band, nodata, vrt_nd); };
     } else if (options.boundless && options.fill_value) {
         // rasterio reads directly then fills what is masked; for nodata bands, the nodata pixels.
         fix = [&](std::byte* pixels, std::size_t per_band) {
             replace_values(pixels, gdt, per_band, nodata, std::vector<std::optional<double>>(nodata.size(), options.fill_value));
         };
     }
-    run_plan(p, gdt, fills, vrt, width(), height(),
+    run_plan(p, gdt, fills, width(), height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
                  GDALRasterIOExtraArg* extra) {
                  return GDALDatasetRasterIOEx(h, GF_Read, src.col_off, src.row_off, src.width, src.height, dst, bc,
