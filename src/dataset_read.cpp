@@ -313,11 +313,6 @@ AnyArray Dataset::read(const ReadOptions& options) const {
     FixPixels fix;
     if (p.vrt) {
         fix = [&](std::byte* pixels, std::size_t per_band) { replace_values(pixels, gdt, per_band, nodata, vrt_nd); };
-    } else if (options.boundless && options.fill_value) {
-        // rasterio reads directly then fills what is masked; for nodata bands, the nodata pixels.
-        fix = [&](std::byte* pixels, std::size_t per_band) {
-            replace_values(pixels, gdt, per_band, nodata, std::vector<std::optional<double>>(nodata.size(), options.fill_value));
-        };
     }
     run_plan(p, gdt, fills, width(), height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
@@ -327,6 +322,16 @@ AnyArray Dataset::read(const ReadOptions& options) const {
                                               const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
              },
              static_cast<std::byte*>(out.data()), name(), fix);
+    if (!p.vrt && options.fill_value && !p.empty() && !every_band_has(*this, GMF_ALL_VALID)) {
+        // rasterio reads directly, then fills what its masks (nodata, per-dataset, alpha) say is invalid.
+        auto masks = Array<std::uint8_t>::uninitialized(shape_of(p));
+        read_mask_plan(*this, p, reinterpret_cast<std::byte*>(masks.data())); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): uint8 pixels as bytes
+        auto* pixels = static_cast<std::byte*>(out.data());
+        const auto esize_gdal = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
+        for (std::size_t i = 0; i < masks.size(); ++i) {
+            if (masks.data()[i] == 0) fill_values(pixels + i * esize_gdal, gdt, 1, *options.fill_value);
+        }
+    }
     return out;
 }
 
@@ -367,13 +372,17 @@ Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
 
 MaskedArray Dataset::read_masked(const ReadOptions& options) const {
     (void)gdal_handle();
-    MaskedArray out{read(options), {}};
+    MaskedArray out;
     if (!options.boundless || !options.window) {
-        out.mask = read_masks(options);
+        // rasterio's masked read leaves the values as read: fill_value only names what fills them.
+        ReadOptions raw = options;
+        raw.fill_value.reset();
+        out = MaskedArray{read(raw), read_masks(options)};
     } else {
         // rasterio takes a boundless read's mask from its VRT, read nearest whatever the
         // resampling: the VRT's own masks (so a band given a nodata value is masked wherever it
         // reads that value), or, when every band is all valid, a blank VRT's pixels.
+        out.data = read(options);
         const Plan p = make_plan(*this, options, 1);
         out.mask = Array<std::uint8_t>::uninitialized(shape_of(p));
         const bool all_valid = every_band_has(*this, GMF_ALL_VALID);

@@ -342,3 +342,29 @@ TEST(MasksTest, BoundlessAlphaBandStaysValidOutsideUnlessAFillValueIsGiven) {
     }
     EXPECT_EQ(as_vector(ds.dataset_mask(ReadOptions{.window = k_corner, .boundless = true}).band(0)), as_vector(m.band(0)));
 }
+
+// Not boundless, rasterio fills what its masks call invalid with fill_value; its masked read
+// keeps the values as read. An all-valid dataset has nothing to fill.
+TEST(MasksTest, FillValueFillsInvalidPixelsOfAnyRead) {
+    auto mf = small_raster(3.0);
+    auto ds = mf.open();
+    const ReadOptions o{.bands = {1}, .window = Window{0, 0, 4, 1}, .fill_value = 9};
+    EXPECT_EQ(as_vector(ds.read(o).as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{1, 2, 9, 4}));
+    const auto masked = ds.read_masked(o);
+    EXPECT_EQ(as_vector(masked.data.as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{1, 2, 3, 4}));
+    EXPECT_EQ(as_vector(masked.mask.band(0)), (std::vector<std::uint8_t>{255, 255, 0, 255}));
+    // A per-dataset mask: the masked pixels read as the fill value, whatever their value.
+    MemoryFile with_mask;
+    {
+        auto w = with_mask.open(byte_profile(4, 1, 1));
+        w.write(Array<std::uint8_t>({1, 1, 4}));
+        Array<std::uint8_t> m({1, 1, 4});
+        m.data()[0] = m.data()[3] = 255;
+        w.write_mask(m);
+    }
+    auto md = with_mask.open();
+    EXPECT_EQ(as_vector(md.read(ReadOptions{.fill_value = 6}).as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{0, 6, 6, 0}));
+    auto plain = small_raster(std::nullopt);
+    auto pd = plain.open();
+    EXPECT_EQ(pd.read(ReadOptions{.fill_value = 9}), pd.read());
+}

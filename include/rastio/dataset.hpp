@@ -68,6 +68,9 @@ struct ReadOptions {
     /// way and, on a band given a VRT nodata value, every pixel that reads as that value (so a
     /// valid pixel equal to fill_value is masked, as in rasterio); per-dataset masks win over it.
     bool boundless = false;
+    /// The value of pixels outside a boundless window (above). In any other read, as rasterio
+    /// fills its masked array, the pixels the masks call invalid (nodata, per-dataset mask, alpha
+    /// 0) read as fill_value; read_masked() keeps the values as read.
     std::optional<double> fill_value;
 };
 

@@ -253,6 +253,9 @@ TEST(ParityTest, WindowEdgesAndBoundlessMasksOnFreshDatasetsEqualRasterios) {
         } else if (kind == "read_masked") {
             const auto m = ds.read_masked(o);
             expect_same_array(m.mask.bytes(), DType::uint8, m.mask.shape(), c);
+        } else if (kind == "read_masked_data") {
+            const auto m = ds.read_masked(o);
+            expect_same_array(m.data.bytes(), m.data.dtype(), m.data.shape(), c);
         } else if (kind == "dataset_mask") {
             const auto m = ds.dataset_mask(o);
             expect_same_array(m.bytes(), DType::uint8, m.shape(), c);
@@ -266,7 +269,9 @@ TEST(ParityTest, WindowEdgesAndBoundlessMasksOnFreshDatasetsEqualRasterios) {
         }
     });
     EXPECT_GT(n, 2000);
-    for (const char* k : {"read", "read_masks", "read_masked", "dataset_mask", "read_error"}) EXPECT_GT(kinds[k], 10) << k;
+    for (const char* k : {"read", "read_masks", "read_masked", "read_masked_data", "dataset_mask", "read_error"}) {
+        EXPECT_GT(kinds[k], 10) << k;
+    }
 }
 
 TEST(ParityTest, GeometryHelpersEqualRasterios) {

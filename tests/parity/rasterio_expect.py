@@ -209,8 +209,8 @@ def fresh_cases(name):
         outside = [[-4, -3, 10, 8], [w - 6, h - 5, 12, 9], [w + 3, h + 3, 4, 4], [2, 2, 5, 5], [-2, -2, w + 4, h + 4]]
         for bands in band_sets:
             for win_, shape, method, boundless, fills in (
-                    [(e, None, "nearest", False, [None]) for e in edges] +
-                    [(e, s, m, False, [None]) for e, s, m in resampled] +
+                    [(e, None, "nearest", False, [None, 7]) for e in edges] +
+                    [(e, s, m, False, [None, 7]) for e, s, m in resampled] +
                     [(o, None, "nearest", True, [None, 7, 3, 0]) for o in outside] +
                     [([-4, -3, 10, 8], [5, 4], "nearest", True, [None, 7]),
                      ([-2, -2, w + 4, h + 4], [9, 12], "average", True, [None, 7])]):
@@ -222,6 +222,7 @@ def fresh_cases(name):
                     run("read", args, lambda: ds.read(bands, fill_value=fill, **kw))
                     run("read_masked", args, lambda: np.where(np.ma.getmaskarray(
                         ds.read(bands, fill_value=fill, masked=True, **kw)), 0, 255).astype("uint8"))
+                    run("read_masked_data", args, lambda: ds.read(bands, fill_value=fill, masked=True, **kw).data)
                 args = dict(file=name, bands=bands, window=win_, out_shape=shape, resampling=method,
                             boundless=boundless, fill_value=None)
                 run("read_masks", args, lambda: mask255(ds.read_masks(bands, **kw)))
