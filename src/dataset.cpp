@@ -412,6 +412,14 @@ GDALRasterBandH checked_band(const Dataset& ds, int band) {
     return band_of(static_cast<GDALDatasetH>(ds.gdal_handle()), band, ds.name());
 }
 
+Window checked_crop(const Window& window, int width, int height, const std::string& name) {
+    if (window.width < 0 || window.height < 0) {
+        throw ArgumentError(window.to_string() + " has a negative size; a window to read from " + name +
+                            " needs a width and height of 0 or more");
+    }
+    return window.cropped(width, height);
+}
+
 void require_writable(const Dataset& ds, const char* what) {
     (void)ds.gdal_handle(); // throws ClosedError when closed
     writable_or_throw(ds.mode(), ds.name(), what);
@@ -595,13 +603,11 @@ Shape Dataset::checked_shape(const Bands& bands, const Window& window, std::size
     GDALDatasetH h = handle_of(m_state);
     if (bands.empty()) throw ArgumentError("no bands given to read from " + m_state->name);
     for (int b : bands) band_of(h, b, m_state->name);
-    const int w = GDALGetRasterXSize(h), hh = GDALGetRasterYSize(h);
-    if (!window.is_valid() || !window.is_inside(w, hh)) {
-        throw ArgumentError(window.to_string() + " is not inside the " + std::to_string(w) + "x" +
-                            std::to_string(hh) + " raster of " + m_state->name);
-    }
-    const Shape shape{bands.size(), static_cast<std::size_t>(window.height), static_cast<std::size_t>(window.width)};
+    // As rasterio: a window running past the edges reads the part inside (possibly nothing).
+    const Window crop = detail::checked_crop(window, GDALGetRasterXSize(h), GDALGetRasterYSize(h), m_state->name);
+    const Shape shape{bands.size(), static_cast<std::size_t>(crop.height), static_cast<std::size_t>(crop.width)};
     const std::size_t n = detail::checked_elements(shape, elem_size);
+    if (n == 0) return shape;
     const std::uint64_t bytes = static_cast<std::uint64_t>(n) * elem_size;
     const std::uint64_t limit = detail::max_read_bytes();
     if (bytes > limit) {
@@ -645,16 +651,20 @@ AnyArray Dataset::read(const Bands& bands, const Window& window) const {
     return out;
 }
 
-void Dataset::read_into(const Bands& bands, const Window& window, DType t, std::span<std::byte> out) const {
+void Dataset::read_into(const Bands& bands, const Window& requested, DType t, std::span<std::byte> out) const {
     GDALDatasetH h = handle_of(m_state);
-    const Shape shape = checked_shape(bands, window, dtype_size(t));
+    const Shape shape = checked_shape(bands, requested, dtype_size(t));
+    const Window window = requested.cropped(GDALGetRasterXSize(h), GDALGetRasterYSize(h));
     const std::size_t esize = dtype_size(t);
     const std::size_t band_bytes = shape[1] * shape[2] * esize;
     if (out.size() != band_bytes * shape[0]) {
         throw ArgumentError("buffer of " + std::to_string(out.size()) + " bytes does not fit " + shape_string(shape) +
                             " " + std::string(to_string(t)) + " pixels (" + std::to_string(band_bytes * shape[0]) +
-                            " bytes)");
+                            " bytes)" + (window == requested ? "" : " of " + requested.to_string() + " cropped to the " +
+                            std::to_string(GDALGetRasterXSize(h)) + "x" + std::to_string(GDALGetRasterYSize(h)) +
+                            " raster: " + window.to_string()));
     }
+    if (out.empty()) return; // the window holds no pixel of the raster
     // GDAL 3.6 knows int8 only as Byte with PIXELTYPE=SIGNEDBYTE: convert those bands here.
     std::vector<bool> src_int8(bands.size());
     bool any_mismatch = false;

@@ -12,6 +12,9 @@ namespace rastio::detail {
 
 /// The band `band` (1-based) of `ds`; throws ArgumentError when out of range.
 GDALRasterBandH checked_band(const Dataset& ds, int band);
+/// `window` cropped to a width x height raster, as rasterio crops reads that are not boundless;
+/// throws ArgumentError for a negative width or height (rasterio cannot even make such a window).
+Window checked_crop(const Window& window, int width, int height, const std::string& name);
 /// Throws ModeError unless `ds` is writable, naming `what` was attempted.
 void require_writable(const Dataset& ds, const char* what);
 /// Throws ArgumentError unless `values` has one entry per band.

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include <gdal.h>
+#include <gdal_vrt.h>
 
 #include <rastio/error.hpp>
 
@@ -29,6 +30,10 @@ struct Plan {
     int cols = 0;
     GDALRIOResampleAlg alg = GRIORA_NearestNeighbour;
     bool inside = true;
+    /// Goes through rasterio's boundless VRT: `boundless` with a window (rasterio reads directly without one).
+    bool vrt = false;
+    /// The result holds no pixel (an empty window or out_shape): nothing to read.
+    bool empty() const noexcept { return rows == 0 || cols == 0; }
 };
 
 Plan make_plan(const Dataset& ds, const ReadOptions& o, std::size_t elem_size) {
@@ -37,28 +42,29 @@ Plan make_plan(const Dataset& ds, const ReadOptions& o, std::size_t elem_size) {
     if (p.bands.empty()) throw ArgumentError("no bands to read from " + ds.name());
     for (int b : p.bands) detail::checked_band(ds, b);
     const int w = ds.width(), h = ds.height();
-    p.window = o.window.value_or(Window::full(w, h));
-    if (!p.window.is_valid()) {
-        throw ArgumentError(p.window.to_string() + " is empty: a window to read needs a positive width and height");
-    }
+    const Window asked = o.window.value_or(Window::full(w, h));
+    // As rasterio: without `boundless`, a window running past the edges reads the part inside.
+    const Window crop = detail::checked_crop(asked, w, h, ds.name());
+    p.window = o.boundless ? asked : crop;
     p.inside = p.window.is_inside(w, h);
-    if (!p.inside && !o.boundless) {
-        throw ArgumentError(p.window.to_string() + " is not inside the " + std::to_string(w) + "x" +
-                            std::to_string(h) + " raster of " + ds.name() +
-                            "; set ReadOptions::boundless to read outside it");
+    p.vrt = o.boundless && o.window.has_value();
+    if (o.out_shape && (o.out_shape->first < 0 || o.out_shape->second < 0)) {
+        throw ArgumentError("out_shape (" + std::to_string(o.out_shape->first) + ", " +
+                            std::to_string(o.out_shape->second) + ") is negative");
     }
     p.rows = o.out_shape ? o.out_shape->first : p.window.height;
     p.cols = o.out_shape ? o.out_shape->second : p.window.width;
-    if (p.rows <= 0 || p.cols <= 0) {
-        throw ArgumentError("out_shape (" + std::to_string(p.rows) + ", " + std::to_string(p.cols) +
-                            ") is not positive");
+    if (!p.empty() && p.window.area() == 0) {
+        // rasterio fails here too (or, near the origin, reads pixels outside the window).
+        throw ArgumentError(asked.to_string() + (o.boundless ? " is empty" : " holds no pixel of the " +
+                            std::to_string(w) + "x" + std::to_string(h) + " raster of " + ds.name()) +
+                            ", so there is nothing to resample into out_shape (" + std::to_string(p.rows) + ", " +
+                            std::to_string(p.cols) + ")");
     }
     p.alg = detail::to_rasterio_alg(o.resampling);
     const Shape shape{p.bands.size(), static_cast<std::size_t>(p.rows), static_cast<std::size_t>(p.cols)};
     const std::size_t n = detail::checked_elements(shape, elem_size);
-    // The boundless path with resampling holds the window at full resolution too.
-    std::uint64_t bytes = static_cast<std::uint64_t>(n) * elem_size;
-    if (!p.inside) bytes += static_cast<std::uint64_t>(p.window.area()) * p.bands.size() * elem_size;
+    const std::uint64_t bytes = static_cast<std::uint64_t>(n) * elem_size;
     if (bytes > detail::max_read_bytes()) {
         throw ArgumentError("reading " + std::to_string(bytes) + " bytes from " + ds.name() +
                             " is over the limit of " + std::to_string(detail::max_read_bytes()) +
@@ -76,11 +82,16 @@ void fill_values(std::byte* out, GDALDataType gdt, std::size_t n, double value) 
     GDALCopyWords64(&value, GDT_Float64, 0, out, gdt, GDALGetDataTypeSizeBytes(gdt), static_cast<GPtrDiff_t>(n));
 }
 
-/// Runs a plan: `fills[i]` is band i's value outside the raster, `nodata[i]` its nodata value
-/// (kept when a boundless window is resampled). `out` holds bands x rows x cols pixels of `gdt`.
-void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
-              const std::vector<std::optional<double>>& nodata, int raster_width, int raster_height,
-              const BandsIO& io, std::byte* out, const std::string& name) {
+/// Changes pixels read at full resolution in place: band-sequential, `per_band` pixels a band.
+using FixPixels = std::function<void(std::byte* pixels, std::size_t per_band)>;
+
+/// Runs a plan: `fills[i]` is band i's value outside the raster; `fix`, when given, changes the
+/// pixels read. `out` holds bands x rows x cols pixels of `gdt`. A boundless window partly or
+/// wholly outside is filled here only at full resolution: a resampled one goes through
+/// boundless_vrt.
+void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills, int raster_width, int raster_height,
+              const BandsIO& io, std::byte* out, const std::string& name, const FixPixels& fix = {}) {
+    if (p.empty()) return;
     const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
     const std::size_t nb = p.bands.size();
     ErrorCapture errors;
@@ -95,20 +106,15 @@ void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
         if (io(p.window, out, p.cols, p.rows, pixel, line, line * p.rows, &extra) != CE_None || errors.failed()) {
             fail("cannot read " + p.window.to_string());
         }
+        if (fix) fix(out, static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols));
         return;
     }
 
-    // Boundless: the window at full resolution, filled, with the part inside the raster read in.
-    const bool resample = p.rows != p.window.height || p.cols != p.window.width;
-    std::vector<std::byte> full;
-    std::byte* dst = out;
-    if (resample) {
-        full.resize(nb * static_cast<std::size_t>(p.window.area()) * esize);
-        dst = full.data();
-    }
+    // Boundless at full resolution: the window filled, with the part inside the raster read in.
+    if (p.rows != p.window.height || p.cols != p.window.width) fail("internal error: a resampled boundless read without its VRT");
     const auto wcols = static_cast<std::size_t>(p.window.width);
     const auto wrows = static_cast<std::size_t>(p.window.height);
-    for (std::size_t i = 0; i < nb; ++i) fill_values(dst + i * wcols * wrows * esize, gdt, wcols * wrows, fills[i]);
+    for (std::size_t i = 0; i < nb; ++i) fill_values(out + i * wcols * wrows * esize, gdt, wcols * wrows, fills[i]);
     if (auto part = p.window.intersection(Window::full(raster_width, raster_height))) {
         GDALRasterIOExtraArg extra;
         INIT_RASTERIO_EXTRA_ARG(extra);
@@ -116,33 +122,12 @@ void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
         const GSpacing line = pixel * p.window.width;
         const auto offset = (static_cast<std::size_t>(part->row_off - p.window.row_off) * wcols +
                              static_cast<std::size_t>(part->col_off - p.window.col_off)) * esize;
-        if (io(*part, dst + offset, part->width, part->height, pixel, line, line * p.window.height, &extra) != CE_None ||
+        if (io(*part, out + offset, part->width, part->height, pixel, line, line * p.window.height, &extra) != CE_None ||
             errors.failed()) {
             fail("cannot read " + part->to_string());
         }
     }
-    if (!resample) return;
-
-    // Resample the filled window through a MEM dataset, as GDAL would resample the source.
-    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", p.window.width, p.window.height,
-                                  static_cast<int>(nb), gdt, nullptr);
-    if (mem == nullptr) fail("cannot make a MEM dataset to resample a boundless read");
-    const std::unique_ptr<void, void (*)(void*)> guard(mem, [](void* d) { GDALClose(d); });
-    for (std::size_t i = 0; i < nb; ++i) {
-        if (nodata[i]) GDALSetRasterNoDataValue(GDALGetRasterBand(mem, static_cast<int>(i) + 1), *nodata[i]);
-    }
-    if (GDALDatasetRasterIO(mem, GF_Write, 0, 0, p.window.width, p.window.height, full.data(), p.window.width,
-                            p.window.height, gdt, static_cast<int>(nb), nullptr, 0, 0, 0) != CE_None) {
-        fail("cannot resample a boundless read");
-    }
-    GDALRasterIOExtraArg extra;
-    INIT_RASTERIO_EXTRA_ARG(extra);
-    extra.eResampleAlg = p.alg;
-    if (GDALDatasetRasterIOEx(mem, GF_Read, 0, 0, p.window.width, p.window.height, out, p.cols, p.rows, gdt,
-                              static_cast<int>(nb), nullptr, 0, 0, 0, &extra) != CE_None ||
-        errors.failed()) {
-        fail("cannot resample a boundless read");
-    }
+    if (fix) fix(out, wcols * wrows);
 }
 
 std::optional<double> nodata_of(GDALRasterBandH band) {
@@ -151,40 +136,140 @@ std::optional<double> nodata_of(GDALRasterBandH band) {
     return has ? std::optional<double>(v) : std::nullopt;
 }
 
-/// Replaces, band by band, pixels equal to the band's nodata (NaN too) with `fill`.
-void replace_nodata(std::byte* out, GDALDataType gdt, std::size_t per_band, const std::vector<std::optional<double>>& nodata,
-                    double fill) {
+/// The nodata value of band b of rasterio's boundless VRT: the fill value, unless it is 0
+/// (rasterio 1.3.5 takes `fill_value or nodata`), else the band's nodata, else the 0 given.
+std::optional<double> vrt_nodata(std::optional<double> fill, std::optional<double> nodata) {
+    if (fill && *fill != 0) return fill; // NaN is a fill value too
+    return nodata ? nodata : fill;
+}
+
+bool same_value(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+/// Replaces, band by band, pixels equal to `from[b]` (NaN too) with `to[b]`.
+void replace_values(std::byte* out, GDALDataType gdt, std::size_t per_band, const std::vector<std::optional<double>>& from,
+                    const std::vector<std::optional<double>>& to) {
     const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
     std::vector<double> values(per_band);
-    for (std::size_t b = 0; b < nodata.size(); ++b) {
-        if (!nodata[b]) continue;
+    for (std::size_t b = 0; b < from.size(); ++b) {
+        if (!from[b] || !to[b] || same_value(*from[b], *to[b])) continue;
         std::byte* band = out + b * per_band * esize;
         GDALCopyWords64(band, gdt, static_cast<int>(esize), values.data(), GDT_Float64, sizeof(double),
                         static_cast<GPtrDiff_t>(per_band));
-        const double nd = *nodata[b];
         for (std::size_t i = 0; i < per_band; ++i) {
-            if (values[i] == nd || (std::isnan(nd) && std::isnan(values[i]))) fill_values(band + i * esize, gdt, 1, fill);
+            if (same_value(values[i], *from[b])) fill_values(band + i * esize, gdt, 1, *to[b]);
         }
     }
 }
+
+/// True when every band of the dataset (not only those read) has a mask flag set in `flag`.
+bool every_band_has(const Dataset& ds, int flag) {
+    auto* h = static_cast<GDALDatasetH>(ds.gdal_handle());
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
+        if ((GDALGetMaskFlags(GDALGetRasterBand(h, b)) & flag) == 0) return false;
+    }
+    return true;
+}
+
+/// Closes a GDAL dataset handle.
+struct GdalCloser {
+    void operator()(void* h) const noexcept { GDALClose(h); }
+};
+using OwnedDataset = std::unique_ptr<void, GdalCloser>;
+
+/// rasterio 1.3.5's boundless VRT (rasterio.vrt._boundless_vrt_doc) built in memory over every band
+/// of `ds`: max(width, window width) + 1 by max(height, window height) + 1 pixels, `window` at its
+/// origin, the raster placed after it; each band keeps its dtype and color interpretation, gets
+/// the VRT nodata (vrt_nodata of `fill` and its own nodata) and reads its source's nodata pixels
+/// as transparent; the dataset's per-dataset mask when every band has one. With `blank`, every
+/// source pixel reads 255 and nothing is nodata (rasterio's masks of an all-valid dataset).
+/// Borrows `ds` while the VRT is open.
+OwnedDataset boundless_vrt(const Dataset& ds, const Window& window, std::optional<double> fill, bool blank) {
+    auto* h = static_cast<GDALDatasetH>(ds.gdal_handle());
+    const int w = ds.width(), hh = ds.height();
+    const auto size = [](int raster, int win) { return static_cast<int>(std::min<long long>(std::max(raster, win) + 1LL, INT32_MAX)); };
+    OwnedDataset vrt(VRTCreate(size(w, window.width), size(hh, window.height)));
+    ErrorCapture errors;
+    const auto fail = [&] { errors.throw_io("cannot make the VRT of a boundless read of " + window.to_string(), ds.name()); };
+    if (!vrt) fail();
+    const long long dx = -static_cast<long long>(window.col_off), dy = -static_cast<long long>(window.row_off);
+    if (dx > INT32_MAX || dy > INT32_MAX) throw ArgumentError(window.to_string() + " is too far outside " + ds.name());
+    for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
+        GDALRasterBandH src = GDALGetRasterBand(h, b);
+        if (VRTAddBand(vrt.get(), GDALGetRasterDataType(src), nullptr) != CE_None) fail(); // a CPLErr, despite the int
+        GDALRasterBandH band = GDALGetRasterBand(vrt.get(), b);
+        const auto nodata = blank ? std::nullopt : nodata_of(src);
+        if (const auto v = blank ? std::nullopt : vrt_nodata(fill, nodata)) GDALSetRasterNoDataValue(band, *v);
+        GDALSetRasterColorInterpretation(band, GDALGetRasterColorInterpretation(src));
+        if (VRTAddComplexSource(band, src, 0, 0, w, hh, static_cast<int>(dx), static_cast<int>(dy), w, hh,
+                                blank ? 255.0 : 0.0, blank ? 0.0 : 1.0, nodata.value_or(VRT_NODATA_UNSET)) != CE_None) {
+            fail();
+        }
+    }
+    if (!blank && GDALGetRasterCount(h) > 0 && every_band_has(ds, GMF_PER_DATASET)) {
+        if (GDALCreateDatasetMaskBand(vrt.get(), GMF_PER_DATASET) != CE_None) fail();
+        if (VRTAddSimpleSource(GDALGetMaskBand(GDALGetRasterBand(vrt.get(), 1)), GDALGetMaskBand(GDALGetRasterBand(h, 1)),
+                               0, 0, w, hh, static_cast<int>(dx), static_cast<int>(dy), w, hh, nullptr,
+                               VRT_NODATA_UNSET) != CE_None) {
+            fail();
+        }
+    }
+    if (errors.failed()) fail();
+    return vrt;
+}
+
+/// Reads the planned bands' pixels (or, with `masks`, their masks as GDT_Byte) from a boundless
+/// VRT into `out`, resampled with `alg`.
+void read_vrt(const OwnedDataset& vrt, const Plan& p, GDALDataType gdt, bool masks, GDALRIOResampleAlg alg,
+              std::byte* out, const std::string& name) {
+    if (p.empty()) return;
+    ErrorCapture errors;
+    GDALRasterIOExtraArg extra;
+    INIT_RASTERIO_EXTRA_ARG(extra);
+    extra.eResampleAlg = alg;
+    const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
+    const std::size_t band_bytes = static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols) * esize;
+    bool ok = true;
+    if (!masks) {
+        ok = GDALDatasetRasterIOEx(vrt.get(), GF_Read, 0, 0, p.window.width, p.window.height, out, p.cols, p.rows, gdt,
+                                   static_cast<int>(p.bands.size()), const_cast<int*>(p.bands.data()), 0, 0, 0, // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
+                                   &extra) == CE_None;
+    }
+    for (std::size_t i = 0; masks && ok && i < p.bands.size(); ++i) {
+        GDALRasterBandH m = GDALGetMaskBand(GDALGetRasterBand(vrt.get(), p.bands[i]));
+        ok = GDALRasterIOEx(m, GF_Read, 0, 0, p.window.width, p.window.height, out + i * band_bytes, p.cols, p.rows,
+                            gdt, 0, 0, &extra) == CE_None;
+    }
+    if (!ok || errors.failed()) errors.throw_io("cannot read " + p.window.to_string() + " boundless", name);
+}
+
+/// A boundless read that resamples: rastio fills the window itself only at full resolution.
+bool resampled(const Plan& p) { return p.rows != p.window.height || p.cols != p.window.width; }
 
 Shape shape_of(const Plan& p) {
     return {p.bands.size(), static_cast<std::size_t>(p.rows), static_cast<std::size_t>(p.cols)};
 }
 
 /// The masks of the planned bands into `out` (GDAL's values: 0 invalid, nonzero valid).
-void read_mask_plan(const Dataset& ds, const Plan& p, std::byte* out) {
+void read_mask_plan(const Dataset& ds, Plan p, std::byte* out) {
     std::vector<GDALRasterBandH> masks;
-    // Outside the raster a band with a mask is masked; a band without one (all valid) stays
-    // valid there, as in rasterio, whose boundless VRT has no nodata for such a band.
+    // Outside the raster, as rasterio's boundless VRT: when every band of the dataset is all
+    // valid, rasterio masks the outside (through a blank VRT, read nearest); otherwise a band
+    // with a mask (nodata, per-dataset, alpha) is masked there and an all-valid band stays valid.
+    const bool all_valid = every_band_has(ds, GMF_ALL_VALID);
+    if (all_valid && p.vrt) p.alg = GRIORA_NearestNeighbour;
+    if (p.vrt && resampled(p) && !p.empty()) {
+        // GDAL resamples masks through the VRT's own mask bands: read them as rasterio does.
+        const auto vrt = boundless_vrt(ds, p.window, std::nullopt, all_valid);
+        read_vrt(vrt, p, GDT_Byte, !all_valid, p.alg, out, ds.name());
+        return;
+    }
     std::vector<double> outside;
     for (int b : p.bands) {
         GDALRasterBandH band = detail::checked_band(ds, b);
         masks.push_back(GDALGetMaskBand(band));
-        outside.push_back((GDALGetMaskFlags(band) & GMF_ALL_VALID) != 0 ? 255.0 : 0.0);
+        outside.push_back(!all_valid && (GDALGetMaskFlags(band) & GMF_ALL_VALID) != 0 ? 255.0 : 0.0);
     }
-    const std::vector<std::optional<double>> none(p.bands.size());
-    run_plan(p, GDT_Byte, outside, none, ds.width(), ds.height(),
+    run_plan(p, GDT_Byte, outside, ds.width(), ds.height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
                  GDALRasterIOExtraArg* extra) {
                  for (std::size_t i = 0; i < masks.size(); ++i) {
@@ -209,26 +294,43 @@ AnyArray Dataset::read(const ReadOptions& options) const {
     const std::size_t esize = dtype_size(t);
     const Plan p = make_plan(*this, options, esize);
     auto out = AnyArray::uninitialized(t, shape_of(p));
+    // As rasterio's boundless VRT: outside the raster and in place of the source's nodata pixels
+    // goes the VRT's nodata value (see vrt_nodata), else 0.
     std::vector<double> fills;
-    std::vector<std::optional<double>> nodata;
+    std::vector<std::optional<double>> nodata, vrt_nd;
     for (int b : p.bands) {
         nodata.push_back(nodata_of(GDALGetRasterBand(h, b)));
-        fills.push_back(options.fill_value.value_or(nodata.back().value_or(0.0)));
+        vrt_nd.push_back(vrt_nodata(options.fill_value, nodata.back()));
+        fills.push_back(vrt_nd.back().value_or(0.0));
     }
     const GDALDataType gdt = detail::to_gdal(t);
-    run_plan(p, gdt, fills, nodata, width(), height(),
+    if (p.vrt && resampled(p) && !p.empty()) {
+        // GDAL resamples with the VRT's nodata left out of the kernels: read rasterio's VRT itself.
+        read_vrt(boundless_vrt(*this, p.window, options.fill_value, false), p, gdt, false, p.alg,
+                 static_cast<std::byte*>(out.data()), name());
+        return out;
+    }
+    FixPixels fix;
+    if (p.vrt) {
+        fix = [&](std::byte* pixels, std::size_t per_band) { replace_values(pixels, gdt, per_band, nodata, vrt_nd); };
+    }
+    run_plan(p, gdt, fills, width(), height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
                  GDALRasterIOExtraArg* extra) {
                  return GDALDatasetRasterIOEx(h, GF_Read, src.col_off, src.row_off, src.width, src.height, dst, bc,
                                               br, gdt, static_cast<int>(p.bands.size()),
                                               const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
              },
-             static_cast<std::byte*>(out.data()), name());
-    if (options.boundless && options.fill_value) {
-        // As rasterio (whose boundless reads go through a VRT that treats nodata as transparent):
-        // with a fill value, the source's nodata pixels read as the fill value too.
-        replace_nodata(static_cast<std::byte*>(out.data()), gdt, static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols),
-                       nodata, *options.fill_value);
+             static_cast<std::byte*>(out.data()), name(), fix);
+    if (!p.vrt && options.fill_value && !p.empty() && !every_band_has(*this, GMF_ALL_VALID)) {
+        // rasterio reads directly, then fills what its masks (nodata, per-dataset, alpha) say is invalid.
+        auto masks = Array<std::uint8_t>::uninitialized(shape_of(p));
+        read_mask_plan(*this, p, reinterpret_cast<std::byte*>(masks.data())); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): uint8 pixels as bytes
+        auto* pixels = static_cast<std::byte*>(out.data());
+        const auto esize_gdal = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
+        for (std::size_t i = 0; i < masks.size(); ++i) {
+            if (masks.data()[i] == 0) fill_values(pixels + i * esize_gdal, gdt, 1, *options.fill_value);
+        }
     }
     return out;
 }
@@ -251,37 +353,43 @@ Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
         o.bands = {1};
         return read_masks(o);
     }
-    const auto interp = colorinterp();
-    const auto alpha = std::find(interp.begin(), interp.end(), ColorInterp::alpha);
-    if (alpha != interp.end()) {
-        // An alpha band GDAL did not take as the mask (e.g. shadowed by nodata): its values are the mask.
-        o.bands = {static_cast<int>(alpha - interp.begin()) + 1};
-        auto a = read(o);
-        Array<std::uint8_t> out(a.shape());
-        ReadOptions m = o;
-        auto masks = read_masks(m);
-        auto bytes = a.bytes();
-        const auto esize = dtype_size(a.dtype());
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            bool nonzero = false;
-            for (std::size_t k = 0; k < esize; ++k) nonzero = nonzero || bytes[i * esize + k] != std::byte{0};
-            out.data()[i] = nonzero && masks.data()[i] != 0 ? 255 : 0;
-        }
-        return out;
+    if (count() == 4 && colorinterp().front() == ColorInterp::red) {
+        // As rasterio 1.3.5: an RGBA dataset whose alpha GDAL did not take as the mask (nodata
+        // shadows it) uses band 4's own mask.
+        o.bands = {4};
+        return read_masks(o);
     }
-    // Otherwise a pixel is valid where any band is.
+    // Otherwise a pixel is valid (255) where any band is.
     o.bands = indexes();
     const auto all = read_masks(o);
     Array<std::uint8_t> out({1, all.rows(), all.cols()});
     for (std::size_t b = 0; b < all.bands(); ++b) {
         const auto band = all.band(b);
-        for (std::size_t i = 0; i < band.size(); ++i) out.data()[i] |= band[i];
+        for (std::size_t i = 0; i < band.size(); ++i) out.data()[i] |= static_cast<std::uint8_t>(band[i] != 0 ? 255 : 0);
     }
     return out;
 }
 
 MaskedArray Dataset::read_masked(const ReadOptions& options) const {
-    MaskedArray out{read(options), read_masks(options)};
+    (void)gdal_handle();
+    MaskedArray out;
+    if (!options.boundless || !options.window) {
+        // rasterio's masked read leaves the values as read: fill_value only names what fills them.
+        ReadOptions raw = options;
+        raw.fill_value.reset();
+        out = MaskedArray{read(raw), read_masks(options)};
+    } else {
+        // rasterio takes a boundless read's mask from its VRT, read nearest whatever the
+        // resampling: the VRT's own masks (so a band given a nodata value is masked wherever it
+        // reads that value), or, when every band is all valid, a blank VRT's pixels.
+        out.data = read(options);
+        const Plan p = make_plan(*this, options, 1);
+        out.mask = Array<std::uint8_t>::uninitialized(shape_of(p));
+        const bool all_valid = every_band_has(*this, GMF_ALL_VALID);
+        const auto vrt = boundless_vrt(*this, p.window, options.fill_value, all_valid);
+        read_vrt(vrt, p, GDT_Byte, !all_valid, GRIORA_NearestNeighbour,
+                 reinterpret_cast<std::byte*>(out.mask.data()), name()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): uint8 pixels as bytes
+    }
     for (auto& v : out.mask.values()) v = v != 0 ? 255 : 0;
     return out;
 }

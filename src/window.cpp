@@ -10,6 +10,15 @@ bool Window::is_inside(int raster_width, int raster_height) const noexcept {
            static_cast<long long>(row_off) + height <= raster_height;
 }
 
+Window Window::cropped(int raster_width, int raster_height) const noexcept {
+    auto clamp = [](long long v, int size) { return static_cast<int>(std::clamp<long long>(v, 0, std::max(size, 0))); };
+    const int left = clamp(col_off, raster_width);
+    const int top = clamp(row_off, raster_height);
+    const int right = std::max(left, clamp(static_cast<long long>(col_off) + width, raster_width));
+    const int bottom = std::max(top, clamp(static_cast<long long>(row_off) + height, raster_height));
+    return {left, top, right - left, bottom - top};
+}
+
 bool Window::intersects(const Window& other) const noexcept { return intersection(other).has_value(); }
 
 std::optional<Window> Window::intersection(const Window& other) const noexcept {

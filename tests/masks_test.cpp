@@ -242,3 +242,129 @@ TEST(MasksTest, BadMaskWritesThrow) {
     w.close();
     EXPECT_THROW((void)w.mask_flags(), ClosedError);
 }
+
+namespace {
+
+/// A 6x5 two-band uint8 raster in a MemoryFile, pixels 1..60 band-sequential, with `nodata`.
+MemoryFile small_raster(std::optional<double> nodata, bool alpha = false) {
+    MemoryFile mf;
+    auto p = byte_profile(6, 5, 2);
+    p.nodata = nodata;
+    auto w = mf.open(p);
+    Array<std::uint8_t> a({2, 5, 6});
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<std::uint8_t>(i + 1);
+    w.write(a);
+    if (alpha) w.set_colorinterp({ColorInterp::gray, ColorInterp::alpha});
+    w.close();
+    return mf;
+}
+
+/// The 3x3 window over the top-left corner: row 0 and column 0 lie outside.
+const Window k_corner{-1, -1, 3, 3};
+bool outside(std::size_t i) { return i < 3 || i % 3 == 0; }
+
+} // namespace
+
+// rasterio masks what lies outside an all-valid dataset in boundless reads (it used to be 255).
+TEST(MasksTest, BoundlessMasksOfAnAllValidDatasetAreZeroOutside) {
+    auto mf = small_raster(std::nullopt);
+    auto ds = mf.open();
+    ASSERT_EQ(ds.mask_flags()[0], (MaskFlags{.all_valid = true}));
+    for (const std::optional<double> fill : {std::optional<double>{}, std::optional<double>{7.0}, std::optional<double>{0.0}}) {
+        SCOPED_TRACE(fill ? std::to_string(*fill) : "no fill_value");
+        const ReadOptions o{.window = k_corner, .boundless = true, .fill_value = fill};
+        const auto masks = ds.read_masks(o);
+        const auto dm = ds.dataset_mask(o);
+        const auto masked = ds.read_masked(o);
+        const auto data = ds.read(o).as<std::uint8_t>();
+        ASSERT_EQ(masks.shape(), (Shape{2, 3, 3}));
+        for (std::size_t b = 0; b < 2; ++b) {
+            for (std::size_t i = 0; i < 9; ++i) {
+                const std::uint8_t want = outside(i) ? 0 : 255;
+                EXPECT_EQ(masks.band(b)[i], want) << b << " " << i;
+                EXPECT_EQ(masked.mask.band(b)[i], want) << b << " " << i;
+                if (b == 0) {
+                    EXPECT_EQ(dm.band(0)[i], want) << i;
+                }
+                if (outside(i)) {
+                    EXPECT_EQ(data.band(b)[i], fill.value_or(0)) << b << " " << i;
+                }
+            }
+        }
+        // Resampled (through rasterio's VRT): the outside stays masked, the inside valid.
+        const auto half = ds.read_masks(ReadOptions{.window = Window{-6, 0, 12, 5}, .out_shape = std::pair{5, 6},
+                                                    .resampling = Resampling::average, .boundless = true});
+        EXPECT_EQ(half(0, 2, 0), 0);
+        EXPECT_EQ(half(0, 2, 5), 255);
+    }
+    // Not boundless, or boundless without a window: every pixel is valid, as before.
+    const auto whole = ds.read_masks(ReadOptions{.boundless = true});
+    EXPECT_TRUE(std::all_of(whole.values().begin(), whole.values().end(), [](auto v) { return v == 255; }));
+}
+
+// With a fill value, rasterio's VRT takes it as nodata: a valid pixel equal to it is masked in a
+// masked read (not in read_masks, which has no fill value), and the source's nodata pixels read
+// as it. A fill value of 0 is ignored where the band has nodata (rasterio: `fill_value or nodata`).
+TEST(MasksTest, BoundlessMaskedReadMasksWhatReadsAsTheFillValue) {
+    auto mf = small_raster(3.0);
+    auto ds = mf.open();
+    // Inside the corner window: pixels (0,0)=1 (0,1)=2 (1,0)=7 (1,1)=8 of band 1.
+    const auto m7 = ds.read_masked(ReadOptions{.bands = {1}, .window = k_corner, .boundless = true, .fill_value = 7});
+    EXPECT_EQ(as_vector(m7.mask.band(0)), (std::vector<std::uint8_t>{0, 0, 0, 0, 255, 255, 0, 0, 255}));
+    EXPECT_EQ(as_vector(m7.data.as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{7, 7, 7, 7, 1, 2, 7, 7, 8}));
+    const auto masks = ds.read_masks(ReadOptions{.bands = {1}, .window = k_corner, .boundless = true, .fill_value = 7});
+    EXPECT_EQ(as_vector(masks.band(0)), (std::vector<std::uint8_t>{0, 0, 0, 0, 255, 255, 0, 255, 255}));
+    // The source's nodata pixel (0,2)=3 reads as the fill value and is masked.
+    const auto w = ds.read_masked(ReadOptions{.bands = {1}, .window = Window{1, 0, 3, 1}, .boundless = true, .fill_value = 9});
+    EXPECT_EQ(as_vector(w.data.as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{2, 9, 4}));
+    EXPECT_EQ(as_vector(w.mask.band(0)), (std::vector<std::uint8_t>{255, 0, 255}));
+    // fill_value 0 with nodata 3: the outside reads 3, as rasterio 1.3.5.
+    const auto z = ds.read(ReadOptions{.bands = {1}, .window = k_corner, .boundless = true, .fill_value = 0}).as<std::uint8_t>();
+    EXPECT_EQ(as_vector(z.band(0)), (std::vector<std::uint8_t>{3, 3, 3, 3, 1, 2, 3, 7, 8}));
+}
+
+// Gray + alpha: the gray band is masked by alpha (0 outside); the alpha band itself is all valid
+// and, the dataset not being all valid, stays valid outside in read_masks, as rasterio's VRT.
+TEST(MasksTest, BoundlessAlphaBandStaysValidOutsideUnlessAFillValueIsGiven) {
+    auto mf = small_raster(std::nullopt, true);
+    auto ds = mf.open();
+    ASSERT_TRUE(ds.mask_flags()[0].alpha);
+    const auto m = ds.read_masks(ReadOptions{.window = k_corner, .boundless = true});
+    for (std::size_t i = 0; i < 9; ++i) {
+        EXPECT_EQ(m.band(0)[i], outside(i) ? 0 : 30 + 1 + (i / 3 - 1) * 6 + (i % 3 - 1)) << i; // alpha values
+        EXPECT_EQ(m.band(1)[i], 255) << i;
+    }
+    const auto plain = ds.read_masked(ReadOptions{.window = k_corner, .boundless = true});
+    const auto filled = ds.read_masked(ReadOptions{.window = k_corner, .boundless = true, .fill_value = 5});
+    for (std::size_t i = 0; i < 9; ++i) {
+        EXPECT_EQ(plain.mask.band(1)[i], 255) << i;
+        EXPECT_EQ(filled.mask.band(1)[i], outside(i) ? 0 : 255) << i; // the fill value is the VRT's nodata
+    }
+    EXPECT_EQ(as_vector(ds.dataset_mask(ReadOptions{.window = k_corner, .boundless = true}).band(0)), as_vector(m.band(0)));
+}
+
+// Not boundless, rasterio fills what its masks call invalid with fill_value; its masked read
+// keeps the values as read. An all-valid dataset has nothing to fill.
+TEST(MasksTest, FillValueFillsInvalidPixelsOfAnyRead) {
+    auto mf = small_raster(3.0);
+    auto ds = mf.open();
+    const ReadOptions o{.bands = {1}, .window = Window{0, 0, 4, 1}, .fill_value = 9};
+    EXPECT_EQ(as_vector(ds.read(o).as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{1, 2, 9, 4}));
+    const auto masked = ds.read_masked(o);
+    EXPECT_EQ(as_vector(masked.data.as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{1, 2, 3, 4}));
+    EXPECT_EQ(as_vector(masked.mask.band(0)), (std::vector<std::uint8_t>{255, 255, 0, 255}));
+    // A per-dataset mask: the masked pixels read as the fill value, whatever their value.
+    MemoryFile with_mask;
+    {
+        auto w = with_mask.open(byte_profile(4, 1, 1));
+        w.write(Array<std::uint8_t>({1, 1, 4}));
+        Array<std::uint8_t> m({1, 1, 4});
+        m.data()[0] = m.data()[3] = 255;
+        w.write_mask(m);
+    }
+    auto md = with_mask.open();
+    EXPECT_EQ(as_vector(md.read(ReadOptions{.fill_value = 6}).as<std::uint8_t>().band(0)), (std::vector<std::uint8_t>{0, 6, 6, 0}));
+    auto plain = small_raster(std::nullopt);
+    auto pd = plain.open();
+    EXPECT_EQ(pd.read(ReadOptions{.fill_value = 9}), pd.read());
+}

@@ -140,7 +140,7 @@ TEST(ResamplingTest, BoundlessFillsWithNodataOrFillValue) {
     Fixture f(-1.0);
     f.each([&](Dataset& ds) {
         const Window w{-5, -3, 10, 8};
-        EXPECT_THROW((void)ds.read(ReadOptions{.window = w}), ArgumentError);
+        EXPECT_EQ(ds.read(ReadOptions{.window = w}).shape(), (Shape{1, 5, 5})); // cropped, as rasterio
         const auto a = ds.read(ReadOptions{.window = w, .boundless = true}).as<float>();
         const auto b = ds.read(ReadOptions{.window = w, .boundless = true, .fill_value = 42}).as<float>();
         const auto m = ds.read_masks(ReadOptions{.window = w, .boundless = true});
@@ -178,8 +178,14 @@ TEST(ResamplingTest, BoundlessResampledRead) {
 TEST(ResamplingTest, BadShapesThrow) {
     Fixture f;
     f.each([&](Dataset& ds) {
-        EXPECT_THROW((void)ds.read(ReadOptions{.out_shape = std::pair{0, 10}}), ArgumentError);
-        EXPECT_THROW((void)ds.read(ReadOptions{.window = Window{0, 0, 0, 5}, .boundless = true}), ArgumentError);
+        EXPECT_THROW((void)ds.read(ReadOptions{.out_shape = std::pair{-1, 10}}), ArgumentError);
+        EXPECT_THROW((void)ds.read(ReadOptions{.window = Window{0, 0, -1, 5}, .boundless = true}), ArgumentError);
+        EXPECT_THROW((void)ds.read(ReadOptions{.window = Window{0, 0, 0, 5}, .out_shape = std::pair{2, 2},
+                                               .boundless = true}), ArgumentError);
+        // Empty shapes read nothing and give empty arrays, as rasterio.
+        EXPECT_EQ(ds.read(ReadOptions{.out_shape = std::pair{0, 10}}).shape(), (Shape{1, 0, 10}));
+        EXPECT_EQ(ds.read(ReadOptions{.window = Window{0, 0, 0, 5}, .boundless = true}).shape(), (Shape{1, 5, 0}));
+        EXPECT_EQ(ds.read_masks(ReadOptions{.window = Window{-9, -9, 4, 0}, .boundless = true}).shape(), (Shape{1, 0, 4}));
         EXPECT_THROW((void)ds.read(ReadOptions{.bands = {2}}), ArgumentError);
     });
 }

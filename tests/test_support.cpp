@@ -23,7 +23,7 @@ std::vector<std::byte> read_file(const std::string& path) {
     if (!in) throw std::runtime_error("cannot read " + path);
     std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::vector<std::byte> out(chars.size());
-    std::memcpy(out.data(), chars.data(), chars.size());
+    if (!chars.empty()) std::memcpy(out.data(), chars.data(), chars.size()); // an empty array's file is empty
     return out;
 }
 

@@ -39,20 +39,38 @@ using Options = std::map<std::string, std::string>;
 using Bands = std::vector<int>;
 
 /// What to read, as rasterio's read() keywords: bands, window, out_shape, resampling, boundless.
+///
+/// Windows past the edges, as rasterio 1.3.5: without `boundless` the window is cropped to the
+/// raster (Window::cropped), so Window(-3, -3, 10, 10) of a 20x20 raster reads 7x7 pixels and a
+/// window wholly outside, or of width or height 0, reads an array with a zero dimension (e.g.
+/// shape (1, 5, 0)). A negative width or height is an ArgumentError.
 struct ReadOptions {
     /// 1-based bands, in order; empty: all.
     Bands bands;
-    /// The source window; none: the whole raster. With `boundless` it may lie partly or wholly outside.
+    /// The source window; none: the whole raster. Without `boundless` it is cropped to the raster;
+    /// with it, it may lie partly or wholly outside.
     std::optional<Window> window;
-    /// (rows, cols) of the result; none: the window's size. Smaller decimates (GDAL then reads
-    /// overviews when it can), larger magnifies.
+    /// (rows, cols) of the result; none: the (cropped) window's size. Smaller decimates (GDAL then
+    /// reads overviews when it can), larger magnifies; a 0 gives an empty array. Resampling a
+    /// window that holds no pixel into a non-empty out_shape is an ArgumentError (rasterio fails
+    /// too, or near the origin reads pixels outside the window).
     std::optional<std::pair<int, int>> out_shape;
     /// How to resample when out_shape differs from the window (nearest..gauss, rms).
     Resampling resampling = Resampling::nearest;
-    /// Allow a window outside the raster; pixels outside are `fill_value`, else nodata, else 0,
-    /// and masked (0 in read_masks) unless the band has no mask at all (as in rasterio). With a
-    /// fill_value, the source's nodata pixels read as fill_value too (as in rasterio).
+    /// Allow a window outside the raster, read as rasterio does through a VRT (built in memory
+    /// when the read resamples, and for masked reads; filled directly otherwise) whose nodata is
+    /// `fill_value`, else the band's nodata. Pixels outside read as that value (else 0), and so do
+    /// the source's nodata pixels. A fill_value of 0 on a band with nodata is ignored, as in
+    /// rasterio 1.3.5 (which takes `fill_value or nodata`).
+    /// Masks outside the raster: read_masks() and dataset_mask() give 0, except for a band that
+    /// is all valid while some other band of the dataset is not (it stays 255); when every band is
+    /// all valid, the outside is 0 and the inside 255. read_masked() masks the outside the same
+    /// way and, on a band given a VRT nodata value, every pixel that reads as that value (so a
+    /// valid pixel equal to fill_value is masked, as in rasterio); per-dataset masks win over it.
     bool boundless = false;
+    /// The value of pixels outside a boundless window (above). In any other read, as rasterio
+    /// fills its masked array, the pixels the masks call invalid (nodata, per-dataset mask, alpha
+    /// 0) read as fill_value; read_masked() keeps the values as read.
     std::optional<double> fill_value;
 };
 
@@ -122,11 +140,14 @@ public:
 
     // --- rasterio parity: reads with options, masks, overviews, blocks, geometry, band metadata.
 
-    /// Reads with rasterio's keywords (bands, window, out_shape, resampling, boundless).
+    /// Reads with rasterio's keywords (bands, window, out_shape, resampling, boundless); a window
+    /// past the edges is cropped unless boundless (see ReadOptions).
     AnyArray read(const ReadOptions& options) const;
     /// GDAL's validity masks of the bands (0 invalid, 255 valid), shape (bands, rows, cols).
     Array<std::uint8_t> read_masks(const ReadOptions& options = {}) const;
-    /// One mask for the whole dataset: 255 where any band is valid, shape (1, rows, cols).
+    /// One mask for the whole dataset, shape (1, rows, cols), by rasterio's rules: the per-dataset
+    /// mask (a .msk, an internal mask or the alpha band's values) when band 1 has one, else band
+    /// 4's mask of an RGBA dataset (alpha shadowed by nodata), else 255 where any band is valid.
     Array<std::uint8_t> dataset_mask(const ReadOptions& options = {}) const;
     /// Values and masks together, honouring nodata (NaN too), per-dataset masks and alpha.
     MaskedArray read_masked(const ReadOptions& options = {}) const;
@@ -208,12 +229,14 @@ public:
     AnyArray read() const;
     /// The given bands, in the order given.
     AnyArray read(const Bands& bands) const;
-    /// A window of every band.
+    /// A window of every band, cropped to the raster as rasterio does: shape (count,
+    /// cropped rows, cropped cols), with a zero dimension when the window holds no pixel.
     AnyArray read(const Window& window) const;
-    /// A window of the given bands.
+    /// A window of the given bands, cropped to the raster.
     AnyArray read(const Bands& bands, const Window& window) const;
 
-    /// Reads converting to T through GDAL (empty bands: all; no window: the whole raster).
+    /// Reads converting to T through GDAL (empty bands: all; no window: the whole raster; a
+    /// window is cropped to the raster).
     template <Pixel T>
     Array<T> read_as(const Bands& bands = {}, const std::optional<Window>& window = {}) const {
         const Bands b = bands.empty() ? indexes() : bands;
@@ -223,8 +246,10 @@ public:
         return out;
     }
 
-    /// Reads into the caller's buffer, which must hold bands.size() * window.area() pixels
-    /// of dtype `t`, band-sequential. Borrows `out` for the call only.
+    /// Reads into the caller's buffer, band-sequential, which must hold exactly bands.size() *
+    /// window.cropped(width(), height()).area() pixels of dtype `t`: the window is cropped to the
+    /// raster (no resampling into a bigger buffer, unlike rasterio's `out=`), and a window holding
+    /// no pixel takes an empty buffer. Borrows `out` for the call only.
     void read_into(const Bands& bands, const Window& window, DType t, std::span<std::byte> out) const;
 
     /// Writes all bands of the dataset from a (count, height, width) array.

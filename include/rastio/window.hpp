@@ -20,7 +20,8 @@ struct Window {
     /// The whole of a width x height raster.
     static Window full(int width, int height) noexcept { return {0, 0, width, height}; }
 
-    /// Width and height are positive (an empty window is not valid for reading).
+    /// Width and height are positive. (Reads accept empty windows too and return an array with a
+    /// zero dimension, as rasterio; only a negative width or height is an error.)
     bool is_valid() const noexcept { return width > 0 && height > 0; }
     /// True when this window lies wholly inside a raster of the given size.
     bool is_inside(int raster_width, int raster_height) const noexcept;
@@ -28,6 +29,10 @@ struct Window {
     bool intersects(const Window& other) const noexcept;
     /// The pixels both windows share, or nothing when they share none.
     std::optional<Window> intersection(const Window& other) const noexcept;
+    /// The part inside a raster of the given size, as rasterio's Window.crop (which takes height
+    /// first): offsets clamped to [0, size], the far edges too, so a window wholly outside becomes
+    /// an empty window on the nearest edge (e.g. Window(20, 0, 0, 10) on a 20-column raster).
+    Window cropped(int raster_width, int raster_height) const noexcept;
     /// The number of pixels, width * height.
     long long area() const noexcept { return static_cast<long long>(width) * height; }
 

@@ -10,9 +10,12 @@ import json
 import math
 import os
 import sys
+import warnings
 
 corpus, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
+os.environ.setdefault("CPL_LOG", os.devnull)  # GDAL's messages of the reads expected to fail
+warnings.simplefilter("ignore")  # NotGeoreferenced, NodataShadow: not what is compared
 try:
     import numpy as np
     import rasterio
@@ -129,6 +132,106 @@ with rasterio.open(os.path.join(corpus, "RGB.byte.gcp.vrt")) as ds:
              value=[[p.row, p.col, p.x, p.y, p.z, p.id, p.info or ""] for p in points]))
 with rasterio.open(os.path.join(corpus, "RGB.byte.rpc.vrt")) as ds:
     add(dict(kind="rpcs", file="RGB.byte.rpc.vrt", value=ds.rpcs.to_dict()))
+
+# Datasets rasterio writes fresh, with a fixed seed: random dtypes, layouts, nodata, masks, alpha.
+# Windows run past each edge, lie wholly outside or are empty (cropped reads), and boundless reads
+# with and without fill values; every read call: read, read_masks, dataset_mask, masked reads.
+def fresh_datasets():
+    from rasterio.enums import ColorInterp
+    from rasterio.transform import from_origin
+    rng = np.random.default_rng(20261129)
+    os.makedirs(os.path.join(out, "fresh"), exist_ok=True)
+    kinds = ["all_valid", "all_valid", "nodata", "nodata_nan", "mask_internal", "mask_sidecar",
+             "gray_alpha", "rgba", "rgba_nodata", "gray_alpha_uint16"]
+    made = []
+    for i, kind in enumerate(kinds):
+        width, height = int(rng.integers(18, 30)), int(rng.integers(14, 24))
+        dtype = str(rng.choice(["uint8", "int16", "uint16", "int32", "float32", "float64"]))
+        count = int(rng.integers(1, 4))
+        if kind == "nodata_nan":
+            dtype = str(rng.choice(["float32", "float64"]))
+        elif kind in ("gray_alpha", "rgba", "rgba_nodata"):
+            dtype, count = "uint8", (2 if kind == "gray_alpha" else 4)
+        elif kind == "gray_alpha_uint16":
+            dtype, count = "uint16", 2
+        profile = dict(driver="GTiff", width=width, height=height, count=count, dtype=dtype,
+                       crs="EPSG:32618", transform=from_origin(1000, 2000, 10, 10))
+        if rng.random() < 0.5:
+            profile.update(tiled=True, blockxsize=16, blockysize=16)
+        profile["interleave"] = str(rng.choice(["pixel", "band"]))
+        if rng.random() < 0.5:
+            profile["compress"] = "deflate"
+        if kind in ("nodata", "rgba_nodata"):
+            profile["nodata"] = 3
+        elif kind == "nodata_nan":
+            profile["nodata"] = float("nan")
+        if kind in ("rgba", "rgba_nodata"):
+            profile["photometric"] = "RGB"
+        # Small values so that 0, 3 and 7 (nodata and fill values) occur among the pixels.
+        data = rng.integers(0, 10, size=(count, height, width)).astype(dtype)
+        if kind == "nodata_nan":
+            data[rng.random(data.shape) < 0.2] = np.nan
+        if "alpha" in kind or kind.startswith("rgba"):
+            alpha = rng.choice([0, 9, 255], size=(height, width))
+            data[-1] = alpha * (257 if dtype == "uint16" else 1)
+        name = "fresh/%02d-%s.tif" % (i, kind)
+        env = rasterio.Env(GDAL_TIFF_INTERNAL_MASK=(kind == "mask_internal"))
+        with env, rasterio.open(os.path.join(out, name), "w", **profile) as ds:
+            ds.write(data)
+            if "alpha" in kind or kind.startswith("rgba"):
+                interp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue] if count == 4 else [ColorInterp.gray]
+                ds.colorinterp = interp + [ColorInterp.alpha]
+            if kind.startswith("mask"):
+                ds.write_mask(np.where(rng.random((height, width)) < 0.3, 0, 255).astype("uint8"))
+        made.append(name)
+    return made
+
+
+def fresh_cases(name):
+    def mask255(a):
+        return np.where(np.asarray(a).astype(bool), 255, 0).astype("uint8") if np.asarray(a).dtype == bool else a
+
+    def run(kind, args, f):
+        try:
+            a = f()
+        except Exception as e:  # noqa: BLE001 - the error is the expectation
+            add(dict(kind="read_error", error=type(e).__name__, fresh=True, of=kind, **args))
+            return
+        add(dict(kind=kind, fresh=True, **args), a)
+
+    with rasterio.open(os.path.join(out, name)) as ds:
+        w, h = ds.width, ds.height
+        band_sets = [list(ds.indexes)] + ([[ds.count, 1]] if ds.count > 1 else [])
+        edges = [[-3, -3, 10, 10], [w - 5, 2, 20, 6], [4, h - 3, 6, 10], [-5, -5, w + 10, h + 10],
+                 [w + 2, 0, 5, 4], [-8, 3, 5, 4], [2, -9, 4, 5], [2, h, 4, 5], [0, 0, 0, 5], [3, 4, 5, 0]]
+        resampled = [([-3, -3, 10, 10], [4, 5], "nearest"), ([-3, -3, 10, 10], [14, 9], "bilinear"),
+                     ([w - 5, 2, 20, 6], [3, 3], "average"), ([w + 2, 0, 5, 4], [4, 4], "nearest")]
+        outside = [[-4, -3, 10, 8], [w - 6, h - 5, 12, 9], [w + 3, h + 3, 4, 4], [2, 2, 5, 5], [-2, -2, w + 4, h + 4]]
+        for bands in band_sets:
+            for win_, shape, method, boundless, fills in (
+                    [(e, None, "nearest", False, [None, 7]) for e in edges] +
+                    [(e, s, m, False, [None, 7]) for e, s, m in resampled] +
+                    [(o, None, "nearest", True, [None, 7, 3, 0]) for o in outside] +
+                    [([-4, -3, 10, 8], [5, 4], "nearest", True, [None, 7]),
+                     ([-2, -2, w + 4, h + 4], [9, 12], "average", True, [None, 7])]):
+                kw = dict(window=Window(*win_), out_shape=None if shape is None else tuple(shape),
+                          resampling=Resampling[method], boundless=boundless)
+                for fill in fills:
+                    args = dict(file=name, bands=bands, window=win_, out_shape=shape, resampling=method,
+                                boundless=boundless, fill_value=fill)
+                    run("read", args, lambda: ds.read(bands, fill_value=fill, **kw))
+                    run("read_masked", args, lambda: np.where(np.ma.getmaskarray(
+                        ds.read(bands, fill_value=fill, masked=True, **kw)), 0, 255).astype("uint8"))
+                    run("read_masked_data", args, lambda: ds.read(bands, fill_value=fill, masked=True, **kw).data)
+                args = dict(file=name, bands=bands, window=win_, out_shape=shape, resampling=method,
+                            boundless=boundless, fill_value=None)
+                run("read_masks", args, lambda: mask255(ds.read_masks(bands, **kw)))
+                if bands == list(ds.indexes):
+                    run("dataset_mask", args, lambda: mask255(ds.dataset_mask(**kw)))
+
+
+for fresh in fresh_datasets():
+    fresh_cases(fresh)
 
 with open(os.path.join(out, "cases.json"), "w") as f:
     json.dump({"rasterio": rasterio.__version__, "gdal": rasterio.__gdal_version__, "cases": cases}, f)
