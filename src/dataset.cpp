@@ -7,6 +7,7 @@
 
 #include <cpl_vsi.h>
 
+#include <rastio/env.hpp>
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
 
@@ -31,7 +32,7 @@ void DatasetState::close() {
     std::lock_guard lock(close_mutex);
     GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
     if (h == nullptr) return;
-    ErrorCapture errors;
+    ErrorCapture errors(name);
     if (copy_driver != nullptr) {
         // An in-memory target's previous bytes, put back if the copy fails (a copy truncates first).
         std::vector<GByte> previous;
@@ -44,8 +45,11 @@ void DatasetState::close() {
                 had_previous = true;
             }
         }
-        GDALDatasetH out = GDALCreateCopy(copy_driver, copy_path.c_str(), h, FALSE, copy_options.get(),
-                                          nullptr, nullptr);
+        GDALDatasetH out = nullptr;
+        {
+            const Env checked_on_create({{"GDAL_VALIDATE_CREATION_OPTIONS", "NO"}});
+            out = GDALCreateCopy(copy_driver, copy_path.c_str(), h, FALSE, copy_options.get(), nullptr, nullptr);
+        }
         if (out != nullptr) GDALClose(out);
         GDALClose(h);
         if (out == nullptr || errors.failed()) {
@@ -75,7 +79,7 @@ void DatasetState::materialize() {
     if (!direct || !direct->pending()) return;
     GDALDatasetH h = handle.exchange(nullptr);
     if (h == nullptr) return;
-    ErrorCapture errors;
+    ErrorCapture errors(name);
     GDALClose(h);
     has_direct = false;
     auto fast = std::move(direct);
@@ -96,7 +100,7 @@ const char* driver_name(GDALDatasetH h) {
 }
 
 void apply_georeferencing(GDALDatasetH h, const Profile& p, const std::string& path) {
-    ErrorCapture errors;
+    ErrorCapture errors(path);
     if (!p.crs.empty() && GDALSetProjection(h, p.crs.to_wkt().c_str()) != CE_None) {
         errors.throw_io("cannot set the CRS", path);
     }
@@ -107,14 +111,14 @@ void apply_georeferencing(GDALDatasetH h, const Profile& p, const std::string& p
 }
 
 void set_band_nodata(GDALRasterBandH band, std::optional<double> nodata, const std::string& path) {
-    ErrorCapture errors;
+    ErrorCapture errors(path);
     CPLErr err = CE_None;
     if (!nodata) {
         const GDALDataType gdt = GDALGetRasterDataType(band);
         if (gdt == GDT_Int64 || gdt == GDT_UInt64) {
             // GDAL 3.6's GTiff forgets to delete a nodata set as a 64-bit integer; one set as a
             // double is deleted. The inner capture keeps this step's own complaints out.
-            ErrorCapture ignored;
+            ErrorCapture ignored(WarningPolicy::drop);
             GDALSetRasterNoDataValue(band, 0.0);
         }
         err = GDALDeleteRasterNoDataValue(band);
@@ -200,7 +204,7 @@ std::shared_ptr<DatasetState> open_dataset(const std::string& path, const std::s
     if (mode != "r" && mode != "r+") {
         throw ArgumentError("mode \"" + mode + "\" is not one of \"r\", \"r+\" (use \"w\" with a profile to create)");
     }
-    ErrorCapture errors;
+    ErrorCapture errors(path);
     StringList open_options(options);
     unsigned flags = GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR | (mode == "r" ? GDAL_OF_READONLY : GDAL_OF_UPDATE);
     GDALDatasetH h = GDALOpenEx(path.c_str(), flags, nullptr, open_options.get(), nullptr);
@@ -232,6 +236,7 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
         throw DriverError("driver " + p.driver + " can read but not write rasters: " + available_drivers_hint());
     }
     check_driver_dtype(drv, *p.dtype);
+    check_creation_options(p.driver, p.options);
 
     StringList options(p.options);
     const bool is_gtiff = EQUAL(p.driver.c_str(), "GTiff");
@@ -240,7 +245,7 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
     std::unique_ptr<GTiffDirectWriter> direct;
     if (is_gtiff && can_create && mode != "r+") direct = GTiffDirectWriter::plan(path, p, options);
 
-    ErrorCapture errors;
+    ErrorCapture errors(path);
     auto st = std::make_shared<DatasetState>();
     st->name = path;
     st->mode = mode;
@@ -257,6 +262,9 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
         st->copy_driver = drv;
         st->copy_path = path;
         st->copy_options = std::move(options);
+        // GDAL looks at the options only when it copies, on close(): report the ones it does
+        // not know now, to this call's warning handler (close() then skips GDAL's check).
+        GDALValidateCreationOptions(drv, st->copy_options.get());
     }
     if (*p.dtype == DType::int8 && (!is_gtiff || !can_create)) {
         for (int b = 1; b <= *p.count; ++b) {
@@ -441,7 +449,7 @@ CRS Dataset::crs() const {
     GDALDatasetH h = handle_of(m_state);
     // GDAL parses georeferencing lazily and may complain here (e.g. "Key N of unknown type"):
     // keep its messages off stderr.
-    ErrorCapture quiet;
+    ErrorCapture quiet(detail::WarningPolicy::drop);
     const char* wkt = GDALGetProjectionRef(h);
     if (wkt == nullptr || *wkt == '\0') return {};
     return CRS::from_wkt(wkt);
@@ -450,7 +458,7 @@ CRS Dataset::crs() const {
 Affine Dataset::transform() const {
     GDALDatasetH h = handle_of(m_state);
     std::array<double, 6> gt{};
-    ErrorCapture quiet;
+    ErrorCapture quiet(detail::WarningPolicy::drop);
     if (GDALGetGeoTransform(h, gt.data()) != CE_None) return Affine::identity();
     return Affine::from_gdal(gt);
 }
@@ -545,7 +553,7 @@ void Dataset::update_tags(const Tags& tags, int band, const std::string& ns) {
     GDALDatasetH h = handle_of(m_state);
     check_writable(m_state, "update tags");
     GDALMajorObjectH obj = band == 0 ? static_cast<GDALMajorObjectH>(h) : band_of(h, band, m_state->name);
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     for (const auto& [k, v] : tags) {
         if (GDALSetMetadataItem(obj, k.c_str(), v.c_str(), ns.empty() ? nullptr : ns.c_str()) != CE_None) {
             errors.throw_io("cannot set tag " + k, m_state->name);
@@ -569,14 +577,14 @@ void Dataset::set_description(int band, const std::string& text) {
 void Dataset::set_crs(const CRS& crs) {
     GDALDatasetH h = handle_of(m_state);
     check_writable(m_state, "set the CRS");
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     if (GDALSetProjection(h, crs.to_wkt().c_str()) != CE_None) errors.throw_io("cannot set the CRS", m_state->name);
 }
 
 void Dataset::set_transform(const Affine& transform) {
     GDALDatasetH h = handle_of(m_state);
     check_writable(m_state, "set the transform");
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     auto gt = transform.to_gdal();
     if (GDALSetGeoTransform(h, gt.data()) != CE_None) errors.throw_io("cannot set the transform", m_state->name);
 }
@@ -662,7 +670,7 @@ void Dataset::read_into(const Bands& bands, const Window& window, DType t, std::
         src_int8[i] = detail::band_dtype(GDALGetRasterBand(h, bands[i])) == DType::int8;
         if (src_int8[i] != (t == DType::int8)) any_mismatch = true;
     }
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     auto raster_io = [&](std::span<const int> band_map, void* dst, GDALDataType gdt, std::size_t elem) {
         GDALRasterIOExtraArg extra;
         INIT_RASTERIO_EXTRA_ARG(extra);
@@ -736,7 +744,7 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
                             " bands of " + std::to_string(window.width) + "x" + std::to_string(window.height) +
                             " " + std::string(to_string(t)) + " pixels");
     }
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     auto raster_io = [&](std::span<const int> band_map, const void* src, GDALDataType gdt, std::size_t elem) {
         GDALRasterIOExtraArg extra;
         INIT_RASTERIO_EXTRA_ARG(extra);
