@@ -530,7 +530,16 @@ Profile Dataset::profile() const {
         p.options["BLOCKYSIZE"] = std::to_string(by);
         p.options["TILED"] = tiled ? "YES" : "NO";
     }
-    if (const char* c = GDALGetMetadataItem(h, "COMPRESSION", "IMAGE_STRUCTURE")) p.options["COMPRESS"] = c;
+    if (const char* c = GDALGetMetadataItem(h, "COMPRESSION", "IMAGE_STRUCTURE")) {
+        // GDAL says "YCbCr JPEG" where a creation option says COMPRESS=JPEG + PHOTOMETRIC=YCBCR
+        // (rasterio's profile too), so that the profile creates a similar file.
+        if (EQUAL(c, "YCbCr JPEG")) {
+            p.options["COMPRESS"] = "JPEG";
+            p.options["PHOTOMETRIC"] = "YCBCR";
+        } else {
+            p.options["COMPRESS"] = c;
+        }
+    }
     if (const char* il = GDALGetMetadataItem(h, "INTERLEAVE", "IMAGE_STRUCTURE")) p.options["INTERLEAVE"] = il;
     return p;
 }

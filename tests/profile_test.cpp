@@ -133,6 +133,25 @@ TEST(CreationOptionsTest, CaseAliasesAndUnknownOptionsPass) {
     EXPECT_NO_THROW(check_creation_options("GTiff", {{"NUM_THREADS", "ALL_CPUS"}}));
 }
 
+TEST(CreationOptionsTest, AProfileReadBackCreatesASimilarFile) {
+    // GDAL reports a YCbCr JPEG GTiff's compression as "YCbCr JPEG", which no creation option
+    // takes: the profile says COMPRESS=JPEG and PHOTOMETRIC=YCBCR instead, as rasterio's does.
+    MemoryFile src;
+    {
+        Profile p = small("GTiff", {{"COMPRESS", "JPEG"}, {"PHOTOMETRIC", "YCBCR"}, {"TILED", "YES"}});
+        p.count = 3;
+        p.width = p.height = 32;
+        auto ds = src.open(p);
+        ds.write(AnyArray(Array<std::uint8_t>({3, 32, 32})));
+    }
+    const Profile read_back = src.open().profile();
+    EXPECT_EQ(read_back.options.at("COMPRESS"), "JPEG");
+    EXPECT_EQ(read_back.options.at("PHOTOMETRIC"), "YCBCR");
+    MemoryFile copy;
+    { copy.open(read_back).write(AnyArray(Array<std::uint8_t>({3, 32, 32}))); }
+    EXPECT_EQ(copy.open().tags(0, "IMAGE_STRUCTURE").at("COMPRESSION"), "YCbCr JPEG");
+}
+
 TEST(CreationOptionsTest, GdalValidateCreationOptionsOffSkipsTheCheck) {
     Env env({{"GDAL_VALIDATE_CREATION_OPTIONS", "NO"}});
     EXPECT_NO_THROW(check_creation_options("GTiff", {{"COMPRESS", "FOO"}}));
