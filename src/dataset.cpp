@@ -15,8 +15,8 @@
 #include "dataset_state.hpp"
 #include "error_capture.hpp"
 #include "gtiff_direct.hpp"
-#include "profile_check.hpp"
 #include "memory_file_state.hpp"
+#include "profile_check.hpp"
 
 namespace rastio {
 

@@ -201,8 +201,16 @@ void CPL_STDCALL PrintGdalWarnings::handler(CPLErr cls, CPLErrorNum, const char*
     auto* self = static_cast<PrintGdalWarnings*>(CPLGetErrorHandlerUserData());
     if (self == nullptr || cls != CE_Warning || msg == nullptr) return;
     if (std::find(self->m_printed.begin(), self->m_printed.end(), msg) != self->m_printed.end()) return;
+    if (self->m_printed.size() >= k_max_lines) {
+        ++self->m_not_shown;
+        return;
+    }
     self->m_printed.emplace_back(msg);
     print_warning(msg, self->m_label);
+}
+
+PrintGdalWarnings::~PrintGdalWarnings() {
+    if (m_not_shown > 0) print_warning(std::to_string(m_not_shown) + " more GDAL warnings not shown", m_label);
 }
 
 std::string Input::display_name() const {

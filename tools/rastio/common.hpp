@@ -56,12 +56,16 @@ public:
     PrintGdalWarnings& operator=(const PrintGdalWarnings&) = delete;
     PrintGdalWarnings(PrintGdalWarnings&&) = delete;
     PrintGdalWarnings& operator=(PrintGdalWarnings&&) = delete;
-    ~PrintGdalWarnings() = default;
+    /// Says how many were not shown, if any.
+    ~PrintGdalWarnings();
 
 private:
+    /// Lines printed at most: a damaged file can make GDAL warn once per block.
+    static constexpr std::size_t k_max_lines = 100;
     static void CPL_STDCALL handler(CPLErr cls, CPLErrorNum no, const char* msg);
     std::string m_label;
     std::vector<std::string> m_printed;
+    std::size_t m_not_shown = 0;
     CPLErrorHandlerPusher m_pusher; // last: pushed once the members above exist
 };
 
