@@ -42,7 +42,7 @@ std::string export_wkt(OGRSpatialReferenceH srs, const char* format, bool pretty
 }
 
 std::string crs_canonical_wkt(OGRSpatialReferenceH srs) {
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     std::string wkt = export_wkt(srs, "FORMAT=WKT1_GDAL");
     if (wkt.empty()) wkt = export_wkt(srs, "FORMAT=WKT2_2019");
     return wkt;
@@ -74,13 +74,13 @@ CRS CRS::from_string(const std::string& text) {
 
 std::string CRS::to_wkt2(bool pretty) const {
     if (empty()) return {};
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     return export_wkt(import(m_wkt).get(), "FORMAT=WKT2_2019", pretty);
 }
 
 std::string CRS::to_proj4() const {
     if (empty()) return {};
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     auto srs = import(m_wkt);
     char* out = nullptr;
     OSRExportToProj4(srs.get(), &out);
@@ -90,7 +90,7 @@ std::string CRS::to_proj4() const {
 
 std::string CRS::to_json() const {
     if (empty()) return {};
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     auto srs = import(m_wkt);
     char* out = nullptr;
     OSRExportToPROJJSON(srs.get(), &out, nullptr);
@@ -100,7 +100,7 @@ std::string CRS::to_json() const {
 
 std::optional<int> CRS::to_epsg(int min_confidence) const {
     if (empty()) return std::nullopt;
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     auto srs = import(m_input.empty() ? m_wkt : m_input);
     // The CRS's own authority, when it names EPSG at its root.
     const char* auth = OSRGetAuthorityName(srs.get(), nullptr);
@@ -130,20 +130,20 @@ std::string CRS::to_string() const {
 
 bool CRS::is_geographic() const {
     if (empty()) return false;
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     return OSRIsGeographic(import(m_wkt).get()) != 0;
 }
 
 bool CRS::is_projected() const {
     if (empty()) return false;
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     return OSRIsProjected(import(m_wkt).get()) != 0;
 }
 
 bool CRS::operator==(const CRS& other) const {
     if (empty() || other.empty()) return empty() == other.empty();
     if (m_wkt == other.m_wkt) return true;
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     const char* opts[] = {"IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", nullptr};
     return OSRIsSameEx(import(m_wkt).get(), import(other.m_wkt).get(), opts) != 0;
 }

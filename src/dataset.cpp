@@ -7,6 +7,7 @@
 
 #include <cpl_vsi.h>
 
+#include <rastio/env.hpp>
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
 
@@ -15,6 +16,7 @@
 #include "error_capture.hpp"
 #include "gtiff_direct.hpp"
 #include "memory_file_state.hpp"
+#include "profile_check.hpp"
 
 namespace rastio {
 
@@ -31,7 +33,7 @@ void DatasetState::close() {
     std::lock_guard lock(close_mutex);
     GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
     if (h == nullptr) return;
-    ErrorCapture errors;
+    ErrorCapture errors(name);
     if (copy_driver != nullptr) {
         // An in-memory target's previous bytes, put back if the copy fails (a copy truncates first).
         std::vector<GByte> previous;
@@ -44,8 +46,11 @@ void DatasetState::close() {
                 had_previous = true;
             }
         }
-        GDALDatasetH out = GDALCreateCopy(copy_driver, copy_path.c_str(), h, FALSE, copy_options.get(),
-                                          nullptr, nullptr);
+        GDALDatasetH out = nullptr;
+        {
+            const Env checked_on_create({{"GDAL_VALIDATE_CREATION_OPTIONS", "NO"}}); // see create_dataset
+            out = GDALCreateCopy(copy_driver, copy_path.c_str(), h, FALSE, copy_options.get(), nullptr, nullptr);
+        }
         if (out != nullptr) GDALClose(out);
         GDALClose(h);
         if (out == nullptr || errors.failed()) {
@@ -75,7 +80,7 @@ void DatasetState::materialize() {
     if (!direct || !direct->pending()) return;
     GDALDatasetH h = handle.exchange(nullptr);
     if (h == nullptr) return;
-    ErrorCapture errors;
+    ErrorCapture errors(name);
     GDALClose(h);
     has_direct = false;
     auto fast = std::move(direct);
@@ -96,7 +101,7 @@ const char* driver_name(GDALDatasetH h) {
 }
 
 void apply_georeferencing(GDALDatasetH h, const Profile& p, const std::string& path) {
-    ErrorCapture errors;
+    ErrorCapture errors(path);
     if (!p.crs.empty() && GDALSetProjection(h, p.crs.to_wkt().c_str()) != CE_None) {
         errors.throw_io("cannot set the CRS", path);
     }
@@ -107,14 +112,14 @@ void apply_georeferencing(GDALDatasetH h, const Profile& p, const std::string& p
 }
 
 void set_band_nodata(GDALRasterBandH band, std::optional<double> nodata, const std::string& path) {
-    ErrorCapture errors;
+    ErrorCapture errors(path);
     CPLErr err = CE_None;
     if (!nodata) {
         const GDALDataType gdt = GDALGetRasterDataType(band);
         if (gdt == GDT_Int64 || gdt == GDT_UInt64) {
             // GDAL 3.6's GTiff forgets to delete a nodata set as a 64-bit integer; one set as a
             // double is deleted. The inner capture keeps this step's own complaints out.
-            ErrorCapture ignored;
+            ErrorCapture ignored(WarningPolicy::drop);
             GDALSetRasterNoDataValue(band, 0.0);
         }
         err = GDALDeleteRasterNoDataValue(band);
@@ -200,7 +205,7 @@ std::shared_ptr<DatasetState> open_dataset(const std::string& path, const std::s
     if (mode != "r" && mode != "r+") {
         throw ArgumentError("mode \"" + mode + "\" is not one of \"r\", \"r+\" (use \"w\" with a profile to create)");
     }
-    ErrorCapture errors;
+    ErrorCapture errors(path);
     StringList open_options(options);
     unsigned flags = GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR | (mode == "r" ? GDAL_OF_READONLY : GDAL_OF_UPDATE);
     GDALDatasetH h = GDALOpenEx(path.c_str(), flags, nullptr, open_options.get(), nullptr);
@@ -232,6 +237,7 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
         throw DriverError("driver " + p.driver + " can read but not write rasters: " + available_drivers_hint());
     }
     check_driver_dtype(drv, *p.dtype);
+    const auto unknown_options = checked_creation_options(drv, p.options);
 
     StringList options(p.options);
     const bool is_gtiff = EQUAL(p.driver.c_str(), "GTiff");
@@ -240,12 +246,20 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
     std::unique_ptr<GTiffDirectWriter> direct;
     if (is_gtiff && can_create && mode != "r+") direct = GTiffDirectWriter::plan(path, p, options);
 
-    ErrorCapture errors;
+    ErrorCapture errors(path);
+    // The options were checked above against the driver's list, parsed once: GDAL's own check
+    // would parse it again on every Create/CreateCopy (about 0.2 ms for GTiff's). Say what GDAL
+    // would have said of the options it does not know, in its words, now.
+    for (const auto& key : unknown_options) {
+        CPLError(CE_Warning, CPLE_NotSupported, "driver %s does not support creation option %s",
+                 GDALGetDriverShortName(drv), key.c_str());
+    }
     auto st = std::make_shared<DatasetState>();
     st->name = path;
     st->mode = mode;
     const GDALDataType gdt = to_gdal(*p.dtype);
     if (can_create) {
+        const Env checked({{"GDAL_VALIDATE_CREATION_OPTIONS", "NO"}});
         st->handle = GDALCreate(drv, path.c_str(), *p.width, *p.height, *p.count, gdt, options.get());
         if (st->handle == nullptr) errors.throw_io("cannot create " + p.driver + " dataset", path);
         st->direct = std::move(direct);
@@ -449,7 +463,7 @@ CRS Dataset::crs() const {
     GDALDatasetH h = handle_of(m_state);
     // GDAL parses georeferencing lazily and may complain here (e.g. "Key N of unknown type"):
     // keep its messages off stderr.
-    ErrorCapture quiet;
+    ErrorCapture quiet(detail::WarningPolicy::drop);
     const char* wkt = GDALGetProjectionRef(h);
     if (wkt == nullptr || *wkt == '\0') return {};
     return CRS::from_wkt(wkt);
@@ -458,7 +472,7 @@ CRS Dataset::crs() const {
 Affine Dataset::transform() const {
     GDALDatasetH h = handle_of(m_state);
     std::array<double, 6> gt{};
-    ErrorCapture quiet;
+    ErrorCapture quiet(detail::WarningPolicy::drop);
     if (GDALGetGeoTransform(h, gt.data()) != CE_None) return Affine::identity();
     return Affine::from_gdal(gt);
 }
@@ -530,7 +544,16 @@ Profile Dataset::profile() const {
         p.options["BLOCKYSIZE"] = std::to_string(by);
         p.options["TILED"] = tiled ? "YES" : "NO";
     }
-    if (const char* c = GDALGetMetadataItem(h, "COMPRESSION", "IMAGE_STRUCTURE")) p.options["COMPRESS"] = c;
+    if (const char* c = GDALGetMetadataItem(h, "COMPRESSION", "IMAGE_STRUCTURE")) {
+        // GDAL says "YCbCr JPEG" where a creation option says COMPRESS=JPEG + PHOTOMETRIC=YCBCR
+        // (rasterio's profile too), so that the profile creates a similar file.
+        if (EQUAL(c, "YCbCr JPEG")) {
+            p.options["COMPRESS"] = "JPEG";
+            p.options["PHOTOMETRIC"] = "YCBCR";
+        } else {
+            p.options["COMPRESS"] = c;
+        }
+    }
     if (const char* il = GDALGetMetadataItem(h, "INTERLEAVE", "IMAGE_STRUCTURE")) p.options["INTERLEAVE"] = il;
     return p;
 }
@@ -553,7 +576,7 @@ void Dataset::update_tags(const Tags& tags, int band, const std::string& ns) {
     GDALDatasetH h = handle_of(m_state);
     check_writable(m_state, "update tags");
     GDALMajorObjectH obj = band == 0 ? static_cast<GDALMajorObjectH>(h) : band_of(h, band, m_state->name);
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     for (const auto& [k, v] : tags) {
         if (GDALSetMetadataItem(obj, k.c_str(), v.c_str(), ns.empty() ? nullptr : ns.c_str()) != CE_None) {
             errors.throw_io("cannot set tag " + k, m_state->name);
@@ -577,14 +600,14 @@ void Dataset::set_description(int band, const std::string& text) {
 void Dataset::set_crs(const CRS& crs) {
     GDALDatasetH h = handle_of(m_state);
     check_writable(m_state, "set the CRS");
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     if (GDALSetProjection(h, crs.to_wkt().c_str()) != CE_None) errors.throw_io("cannot set the CRS", m_state->name);
 }
 
 void Dataset::set_transform(const Affine& transform) {
     GDALDatasetH h = handle_of(m_state);
     check_writable(m_state, "set the transform");
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     auto gt = transform.to_gdal();
     if (GDALSetGeoTransform(h, gt.data()) != CE_None) errors.throw_io("cannot set the transform", m_state->name);
 }
@@ -672,7 +695,7 @@ void Dataset::read_into(const Bands& bands, const Window& requested, DType t, st
         src_int8[i] = detail::band_dtype(GDALGetRasterBand(h, bands[i])) == DType::int8;
         if (src_int8[i] != (t == DType::int8)) any_mismatch = true;
     }
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     auto raster_io = [&](std::span<const int> band_map, void* dst, GDALDataType gdt, std::size_t elem) {
         GDALRasterIOExtraArg extra;
         INIT_RASTERIO_EXTRA_ARG(extra);
@@ -746,7 +769,7 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
                             " bands of " + std::to_string(window.width) + "x" + std::to_string(window.height) +
                             " " + std::string(to_string(t)) + " pixels");
     }
-    ErrorCapture errors;
+    ErrorCapture errors(m_state->name);
     auto raster_io = [&](std::span<const int> band_map, const void* src, GDALDataType gdt, std::size_t elem) {
         GDALRasterIOExtraArg extra;
         INIT_RASTERIO_EXTRA_ARG(extra);

@@ -29,7 +29,7 @@ std::vector<ColorInterp> Dataset::colorinterp() const {
 void Dataset::set_colorinterp(const std::vector<ColorInterp>& interp) {
     detail::require_writable(*this, "set the color interpretation");
     detail::require_per_band(*this, interp.size(), "set_colorinterp");
-    ErrorCapture errors;
+    ErrorCapture errors(name());
     for (std::size_t i = 0; i < interp.size(); ++i) {
         if (GDALSetRasterColorInterpretation(detail::checked_band(*this, static_cast<int>(i) + 1),
                                              static_cast<GDALColorInterp>(interp[i])) != CE_None) {
@@ -58,7 +58,7 @@ std::vector<std::string> Dataset::units() const {
 void Dataset::set_units(const std::vector<std::string>& units) {
     detail::require_writable(*this, "set band units");
     detail::require_per_band(*this, units.size(), "set_units");
-    ErrorCapture errors;
+    ErrorCapture errors(name());
     for (std::size_t i = 0; i < units.size(); ++i) {
         if (GDALSetRasterUnitType(detail::checked_band(*this, static_cast<int>(i) + 1), units[i].c_str()) != CE_None) {
             errors.throw_io("cannot set band " + std::to_string(i + 1) + "'s unit", name());
@@ -81,7 +81,7 @@ std::vector<double> Dataset::offsets() const {
 void Dataset::set_scales(const std::vector<double>& scales) {
     detail::require_writable(*this, "set band scales");
     detail::require_per_band(*this, scales.size(), "set_scales");
-    ErrorCapture errors;
+    ErrorCapture errors(name());
     for (std::size_t i = 0; i < scales.size(); ++i) {
         if (GDALSetRasterScale(detail::checked_band(*this, static_cast<int>(i) + 1), scales[i]) != CE_None) {
             errors.throw_io("cannot set band " + std::to_string(i + 1) + "'s scale", name());
@@ -92,7 +92,7 @@ void Dataset::set_scales(const std::vector<double>& scales) {
 void Dataset::set_offsets(const std::vector<double>& offsets) {
     detail::require_writable(*this, "set band offsets");
     detail::require_per_band(*this, offsets.size(), "set_offsets");
-    ErrorCapture errors;
+    ErrorCapture errors(name());
     for (std::size_t i = 0; i < offsets.size(); ++i) {
         if (GDALSetRasterOffset(detail::checked_band(*this, static_cast<int>(i) + 1), offsets[i]) != CE_None) {
             errors.throw_io("cannot set band " + std::to_string(i + 1) + "'s offset", name());
@@ -127,7 +127,7 @@ void Dataset::write_colormap(int band, const Colormap& colormap) {
         const GDALColorEntry e{rgba[0], rgba[1], rgba[2], rgba[3]};
         GDALSetColorEntry(ct.get(), value, &e);
     }
-    ErrorCapture errors;
+    ErrorCapture errors(name());
     if (GDALSetRasterColorTable(b, ct.get()) != CE_None || errors.failed()) {
         errors.throw_io("cannot write the colormap of band " + std::to_string(band), name());
     }
@@ -153,7 +153,7 @@ std::optional<RPC> Dataset::rpcs() const {
     CSLConstList md = GDALGetMetadata(h, "RPC");
     if (md == nullptr) return std::nullopt;
     GDALRPCInfoV2 info{};
-    ErrorCapture quiet;
+    ErrorCapture quiet(detail::WarningPolicy::drop);
     if (!GDALExtractRPCInfoV2(md, &info)) return std::nullopt;
     RPC r;
     r.err_bias = info.dfERR_BIAS;

@@ -65,7 +65,7 @@ std::uint64_t Dataset::block_size(int band, int row, int col) const {
     GDALRasterBandH b = detail::checked_band(*this, band);
     check_block(*this, grid_of(b), band, row, col);
     const std::string key = "BLOCK_SIZE_" + std::to_string(col) + "_" + std::to_string(row);
-    detail::ErrorCapture quiet;
+    detail::ErrorCapture quiet(detail::WarningPolicy::drop);
     const char* v = GDALGetMetadataItem(b, key.c_str(), "TIFF");
     return v ? std::strtoull(v, nullptr, 10) : 0;
 }
@@ -93,7 +93,7 @@ void Dataset::build_overviews(const std::vector<int>& factors, Resampling resamp
             throw ArgumentError("overview factor " + std::to_string(f) + " is not at least 2 (a factor is a decimation)");
         }
     }
-    detail::ErrorCapture errors;
+    detail::ErrorCapture errors(name());
     std::vector<int> list(factors);
     if (GDALBuildOverviews(h, alg, static_cast<int>(list.size()), list.data(), 0, nullptr, nullptr, nullptr) !=
             CE_None ||

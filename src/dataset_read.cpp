@@ -94,7 +94,7 @@ void run_plan(const Plan& p, GDALDataType gdt, const std::vector<double>& fills,
     if (p.empty()) return;
     const auto esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(gdt));
     const std::size_t nb = p.bands.size();
-    ErrorCapture errors;
+    ErrorCapture errors(name);
     auto fail = [&](const std::string& what) { errors.throw_io(what, name); };
 
     if (p.inside) {
@@ -418,7 +418,7 @@ void Dataset::write_mask(const Array<std::uint8_t>& mask, const std::optional<Wi
                             ", " + std::to_string(mask.cols()) + ") does not match the window's (1, " +
                             std::to_string(w.height) + ", " + std::to_string(w.width) + ")");
     }
-    ErrorCapture errors;
+    ErrorCapture errors(name());
     GDALRasterBandH band1 = GDALGetRasterBand(h, 1);
     const int flags = GDALGetMaskFlags(band1);
     if ((flags & GMF_PER_DATASET) == 0 || (flags & GMF_ALPHA) != 0) {

@@ -1,5 +1,10 @@
 #include <rastio/error.hpp>
 
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <utility>
+
 #include "error_capture.hpp"
 
 namespace rastio {
@@ -7,20 +12,88 @@ namespace rastio {
 IOError::IOError(const std::string& what, std::string path, int gdal_errno, std::string gdal_message)
     : Error(what), m_path(std::move(path)), m_errno(gdal_errno), m_gdal_message(std::move(gdal_message)) {}
 
+namespace {
+
+/// The process-wide handler. Shared so that a delivery under way keeps the handler it took
+/// alive while another thread replaces it.
+std::mutex g_handler_mutex;
+std::shared_ptr<const WarningHandler> g_handler; // NOLINT(cppcoreguidelines-avoid-non-const-global-variables): guarded by g_handler_mutex
+
+/// This thread's innermost WarningScope, or null.
+thread_local const WarningScope* t_scope = nullptr;
+
+} // namespace
+
+WarningHandler set_warning_handler(WarningHandler handler) {
+    auto next = handler ? std::make_shared<const WarningHandler>(std::move(handler)) : nullptr;
+    std::lock_guard lock(g_handler_mutex);
+    auto previous = std::exchange(g_handler, std::move(next));
+    return previous ? *previous : WarningHandler{};
+}
+
+WarningScope::WarningScope(WarningHandler handler) : m_handler(std::move(handler)), m_outer(t_scope) {
+    t_scope = this;
+}
+
+WarningScope::~WarningScope() { t_scope = m_outer; }
+
+void deliver_warning(const Warning& warning) noexcept {
+    try {
+        if (const WarningScope* scope = t_scope) {
+            if (scope->m_handler) scope->m_handler(warning);
+            return;
+        }
+        std::shared_ptr<const WarningHandler> handler;
+        {
+            std::lock_guard lock(g_handler_mutex);
+            handler = g_handler;
+        }
+        if (handler) (*handler)(warning);
+    } catch (...) { // NOLINT(bugprone-empty-catch): documented: a handler's exception is dropped
+    }
+}
+
 namespace detail {
 
-ErrorCapture::ErrorCapture() : m_pusher(&ErrorCapture::handler, this) {}
+ErrorCapture::ErrorCapture(std::string path) : ErrorCapture(WarningPolicy::forward, std::move(path)) {}
+
+ErrorCapture::ErrorCapture(WarningPolicy policy, std::string path) : m_policy(policy), m_path(std::move(path)) {
+    CPLPushErrorHandlerEx(&ErrorCapture::handler, this);
+}
+
+ErrorCapture::~ErrorCapture() {
+    // Popped before delivering: a warning handler that calls GDAL reports to whatever is below.
+    CPLPopErrorHandler();
+    if (m_policy != WarningPolicy::forward) return;
+    for (const auto& w : m_warnings) deliver_warning(w);
+    if (m_dropped > 0) {
+        deliver_warning(Warning{std::to_string(m_dropped) + " more GDAL warnings in this call were not kept",
+                                0, m_path});
+    }
+}
 
 void CPL_STDCALL ErrorCapture::handler(CPLErr cls, CPLErrorNum no, const char* msg) {
     auto* self = static_cast<ErrorCapture*>(CPLGetErrorHandlerUserData());
-    if (self == nullptr || cls == CE_Debug) return;
-    const std::string text = msg ? msg : "";
-    if (!self->m_all.empty()) self->m_all += '\n';
-    self->m_all += text;
-    if ((cls == CE_Failure || cls == CE_Fatal) && !self->m_failed) {
+    if (self == nullptr || cls == CE_Debug || cls == CE_None) return;
+    std::string text = msg ? msg : "";
+    if (cls == CE_Warning) {
+        if (self->m_policy == WarningPolicy::drop) return;
+        // GDAL often says the same thing twice (once in validation, once in the driver).
+        const bool seen = std::any_of(self->m_warnings.begin(), self->m_warnings.end(), [&](const Warning& w) {
+            return w.gdal_errno == no && w.message == text;
+        });
+        if (seen) return;
+        if (self->m_warnings.size() >= k_max_warnings) {
+            ++self->m_dropped;
+            return;
+        }
+        self->m_warnings.push_back(Warning{std::move(text), no, self->m_path});
+        return;
+    }
+    if (!self->m_failed) {
         self->m_failed = true;
         self->m_errno = no;
-        self->m_message = text;
+        self->m_message = std::move(text);
     }
 }
 

@@ -113,7 +113,7 @@ std::shared_ptr<MemoryFileState> make_state(const MemoryFileOptions& opts, bool 
 void publish(MemoryFileState& st, const std::byte* data, std::size_t size) {
     static std::byte empty_byte{};
     auto* p = const_cast<GByte*>(reinterpret_cast<const GByte*>(size ? data : &empty_byte)); // NOLINT: GDAL's signature is not const; rastio opens these bytes read-only only
-    ErrorCapture errors;
+    ErrorCapture errors(st.path);
     VSILFILE* fp = VSIFileFromMemBuffer(st.path.c_str(), p, static_cast<vsi_l_offset>(size), FALSE);
     if (fp == nullptr) errors.throw_io("cannot place bytes in memory file", st.path);
     VSIFCloseL(fp);
@@ -481,7 +481,7 @@ std::size_t MemoryFile::write(std::span<const std::byte> bytes) {
                         ": it was created from bytes; create an empty MemoryFile to write");
     }
     st.check_no_writer("write bytes into");
-    ErrorCapture errors;
+    ErrorCapture errors(st.path);
     if (st.fp == nullptr) {
         VSIStatBufL stat;
         const bool exists = VSIStatL(st.path.c_str(), &stat) == 0;
@@ -655,7 +655,7 @@ std::vector<std::string> ZipMemoryFile::namelist() const {
         st.check_open();
     }
     const std::string root = "/vsizip/" + st.path;
-    ErrorCapture errors;
+    ErrorCapture errors(st.path);
     char** list = VSIReadDirRecursive(root.c_str());
     if (list == nullptr) {
         VSIStatBufL stat;

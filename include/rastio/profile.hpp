@@ -27,4 +27,13 @@ struct Profile {
     std::map<std::string, std::string> options;
 };
 
+/// Checks creation options against `driver`'s own list (GDAL_DMD_CREATIONOPTIONLIST) and throws
+/// ArgumentError, naming the option, the driver and what it takes, for a value that list rejects:
+/// outside a string-select's values, not an integer/number/boolean, out of a declared min/max,
+/// longer than a declared maxsize. Options the driver does not list pass: GDAL ignores them
+/// with a warning (see WarningHandler). Skipped when GDAL_VALIDATE_CREATION_OPTIONS is off.
+/// open(path, "w", profile) and MemoryFile::open(profile) call it before creating anything;
+/// DriverError for an unknown driver.
+void check_creation_options(const std::string& driver, const std::map<std::string, std::string>& options);
+
 } // namespace rastio

@@ -243,6 +243,62 @@ quiet_when_piped)
         grep -q '\.\.\.10' tty.log && fail "--quiet printed progress on a terminal"
     fi
     ;;
+bad_creation_option)
+    need_corpus
+    # A value the driver's own option list rejects: one usage error naming the option, the
+    # driver and the allowed values, and nothing written (rio writes an uncompressed file).
+    run 2 "$TOOL" convert "$CORPUS/byte.tif" out.tif --co COMPRESS=FOO
+    one_error_line "COMPRESS=FOO"
+    grep -q "GTiff" err && grep -q "DEFLATE" err || fail "the error does not name the driver and values: $(cat err)"
+    grep -q "(out.tif)$" err || fail "the error does not name out.tif: $(cat err)"
+    run 2 "$TOOL" convert "$CORPUS/byte.tif" out.tif --co TILED=MAYBE
+    one_error_line "TILED=MAYBE"
+    # CreateCopy-only drivers too, to a file and to stdout.
+    run 2 "$TOOL" convert "$CORPUS/byte.tif" out.tif --driver COG --co BLOCKSIZE=64
+    one_error_line ">= 128"
+    "$TOOL" convert - - --driver PNG --co ZLEVEL=high <"$CORPUS/byte.tif" >out.png 2>err
+    [ $? -eq 2 ] || fail "a bad PNG option to stdout did not exit 2"
+    one_error_line "ZLEVEL=high"
+    [ -s out.png ] && fail "a refused conversion wrote $(wc -c <out.png) bytes to stdout"
+    [ -z "$(ls -A | grep -v -x -e out -e err -e out.png)" ] || fail "files left behind: $(ls -A)"
+    ;;
+gdal_warnings)
+    need_corpus
+    # An option GTiff does not know: GDAL ignores it with a warning, one line on stderr.
+    run 0 "$TOOL" convert "$CORPUS/byte.tif" out.tif --co NOT_A_GTIFF_OPTION=1
+    [ "$(wc -l <err)" -eq 1 ] || { cat err >&2; fail "expected one warning line"; }
+    grep -qx 'rastio: warning: driver GTiff does not support creation option NOT_A_GTIFF_OPTION (out.tif)' err \
+        || fail "warning line: $(cat err)"
+    [ "$(checksums out.tif)" = "$(checksums "$CORPUS/byte.tif")" ] || fail "the conversion did not happen"
+    # rio prints GDAL's same message (through Python's logging).
+    if [ -x /usr/bin/rasterio ]; then
+        /usr/bin/rasterio convert "$CORPUS/byte.tif" rio.tif --co NOT_A_GTIFF_OPTION=1 2>rio.err >/dev/null
+        grep -q 'driver GTiff does not support creation option NOT_A_GTIFF_OPTION' rio.err \
+            || fail "rio printed another message: $(cat rio.err)"
+    else
+        echo "note: /usr/bin/rasterio not found; the comparison with rio was skipped"
+    fi
+    # GDAL says some things twice (ZLEVEL=99 for GTiff): one line each.
+    run 0 "$TOOL" convert "$CORPUS/byte.tif" z.tif --co ZLEVEL=99
+    [ "$(wc -l <err)" -eq 1 ] || { cat err >&2; fail "a repeated warning printed twice"; }
+    grep -q '^rastio: warning: ZLEVEL=99' err || fail "ZLEVEL warning: $(cat err)"
+    # From stdin the line names what the user gave, never a /vsimem/ path.
+    "$TOOL" convert - piped.tif --co NOT_A_GTIFF_OPTION=1 <"$CORPUS/byte.tif" >out 2>err || fail "stdin conversion"
+    grep -q '^rastio: warning: .*NOT_A_GTIFF_OPTION (piped.tif)$' err || fail "stdin warning: $(cat err)"
+    grep -q vsimem err && fail "a warning shows an internal path: $(cat err)"
+    # -q (rio's global flag, before or after the subcommand) and convert's --quiet silence them.
+    run 0 "$TOOL" -q convert "$CORPUS/byte.tif" q1.tif --co NOT_A_GTIFF_OPTION=1
+    [ -s err ] && fail "-q before the subcommand printed: $(cat err)"
+    run 0 "$TOOL" convert "$CORPUS/byte.tif" q2.tif --co NOT_A_GTIFF_OPTION=1 -q
+    [ -s err ] && fail "-q after the subcommand printed: $(cat err)"
+    run 0 "$TOOL" convert "$CORPUS/byte.tif" q3.tif --co NOT_A_GTIFF_OPTION=1 --quiet
+    [ -s err ] && fail "--quiet printed: $(cat err)"
+    # -q never hides an error.
+    run 2 "$TOOL" -q convert "$CORPUS/byte.tif" q4.tif --co COMPRESS=FOO
+    one_error_line "COMPRESS=FOO"
+    run 0 "$TOOL" -q info "$CORPUS/byte.tif" --count
+    [ "$(cat out)" = "1" ] || fail "-q info: $(cat out)"
+    ;;
 *)
     fail "unknown case $CASE"
     ;;

@@ -1,7 +1,9 @@
 // Shared pieces of the rastio tool.
 #include "common.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include <unistd.h>
 
@@ -147,6 +150,69 @@ void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_
 
 } // namespace
 
+namespace {
+
+std::atomic<bool> g_quiet{false};
+std::mutex g_names_mutex;
+std::vector<std::pair<std::string, std::string>> g_names; // NOLINT(cppcoreguidelines-avoid-non-const-global-variables): guarded by g_names_mutex
+
+std::string one_line(std::string s) {
+    for (auto& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+}
+
+} // namespace
+
+void set_quiet(bool quiet) noexcept { g_quiet = quiet; }
+bool quiet() noexcept { return g_quiet; }
+
+void show_as(const std::string& memory_path, const std::string& label) {
+    std::lock_guard lock(g_names_mutex);
+    g_names.emplace_back(memory_path, label);
+}
+
+std::string as_shown(std::string text) {
+    std::lock_guard lock(g_names_mutex);
+    for (const auto& [mem, label] : g_names) {
+        if (mem.empty()) continue;
+        if (text == mem) return label;
+        for (auto at = text.find(mem); at != std::string::npos; at = text.find(mem, at + label.size())) {
+            text.replace(at, mem.size(), label);
+        }
+    }
+    return text;
+}
+
+void print_warning(const std::string& message, const std::string& path) {
+    if (quiet()) return;
+    const std::string text = as_shown(one_line(message));
+    const std::string where = as_shown(path);
+    std::string line = "rastio: warning: " + text;
+    if (!where.empty()) line += " (" + where + ")";
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+PrintGdalWarnings::PrintGdalWarnings(std::string label)
+    : m_label(std::move(label)), m_pusher(&PrintGdalWarnings::handler, this) {}
+
+void CPL_STDCALL PrintGdalWarnings::handler(CPLErr cls, CPLErrorNum, const char* msg) {
+    auto* self = static_cast<PrintGdalWarnings*>(CPLGetErrorHandlerUserData());
+    if (self == nullptr || cls != CE_Warning || msg == nullptr) return;
+    if (std::find(self->m_printed.begin(), self->m_printed.end(), msg) != self->m_printed.end()) return;
+    if (self->m_printed.size() >= k_max_lines) {
+        ++self->m_not_shown;
+        return;
+    }
+    self->m_printed.emplace_back(msg);
+    print_warning(msg, self->m_label);
+}
+
+PrintGdalWarnings::~PrintGdalWarnings() {
+    if (m_not_shown > 0) print_warning(std::to_string(m_not_shown) + " more GDAL warnings not shown", m_label);
+}
+
 std::string Input::display_name() const {
     if (label == "-") return "<stdin>";
     return std::filesystem::path(label).filename().string();
@@ -178,6 +244,7 @@ Input open_input(const std::string& path) {
         if (path == "-") {
             // Adopted by the MemoryFile with no copy and no temp file.
             in.memory = rastio::MemoryFile(read_stdin(), rastio::MemoryFileOptions{.ext = ""});
+            show_as(in.memory.name(), "-");
             in.dataset = in.memory.open();
         } else {
             std::error_code ec;

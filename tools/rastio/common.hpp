@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <cpl_error.h>
 #include <nlohmann/json.hpp>
 
 #include <rastio/rastio.hpp>
@@ -31,6 +32,41 @@ public:
 private:
     std::string m_path;
     int m_code;
+};
+
+/// -q/--quiet: warnings are not printed (errors still are).
+void set_quiet(bool quiet) noexcept;
+bool quiet() noexcept;
+
+/// Prints `rastio: warning: <message> (<path>)` on stderr, one line, unless quiet; in-memory
+/// paths (stdin's bytes, an output being made) appear as the user named them (see show_as).
+void print_warning(const std::string& message, const std::string& path);
+
+/// From now on, messages show `label` wherever GDAL says `memory_path`.
+void show_as(const std::string& memory_path, const std::string& label);
+/// `text` with every in-memory path given to show_as() replaced by its label.
+std::string as_shown(std::string text);
+
+/// While alive, GDAL's warnings raised on this thread by the tool's own GDAL calls are printed
+/// (print_warning, each once, naming `label`); errors are left for CPLGetLastErrorMsg().
+class PrintGdalWarnings {
+public:
+    explicit PrintGdalWarnings(std::string label);
+    PrintGdalWarnings(const PrintGdalWarnings&) = delete;
+    PrintGdalWarnings& operator=(const PrintGdalWarnings&) = delete;
+    PrintGdalWarnings(PrintGdalWarnings&&) = delete;
+    PrintGdalWarnings& operator=(PrintGdalWarnings&&) = delete;
+    /// Says how many were not shown, if any.
+    ~PrintGdalWarnings();
+
+private:
+    /// Lines printed at most: a damaged file can make GDAL warn once per block.
+    static constexpr std::size_t k_max_lines = 100;
+    static void CPL_STDCALL handler(CPLErr cls, CPLErrorNum no, const char* msg);
+    std::string m_label;
+    std::vector<std::string> m_printed;
+    std::size_t m_not_shown = 0;
+    CPLErrorHandlerPusher m_pusher; // last: pushed once the members above exist
 };
 
 /// A dataset opened from a path, or from stdin's bytes adopted by a MemoryFile ("-").

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -136,6 +137,20 @@ void run_convert(const ConvertOptions& o) {
     if (o.dst != "-" && fs::exists(o.dst, ec) && fs::equivalent(o.src, o.dst, ec)) {
         throw Failure("output is the input", o.dst, exit_usage);
     }
+    // A value the driver's own option list rejects is a usage error, found before anything is read or written.
+    std::map<std::string, std::string> creation_options;
+    for (const auto& co : o.creation_options) {
+        const auto eq = co.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw Failure("bad creation option \"" + co + "\" (expected KEY=VALUE)", o.dst, exit_usage);
+        }
+        creation_options[co.substr(0, eq)] = co.substr(eq + 1);
+    }
+    try {
+        rastio::check_creation_options(driver_name, creation_options);
+    } catch (const rastio::ArgumentError& e) {
+        throw Failure(e.what(), o.dst, exit_usage);
+    }
     Input in = open_input(o.src);
 
     CPLStringList args;
@@ -152,22 +167,20 @@ void run_convert(const ConvertOptions& o) {
         }
     }
     for (const auto& co : o.creation_options) {
-        if (co.find('=') == std::string::npos || co.front() == '=') {
-            throw Failure("bad creation option \"" + co + "\" (expected KEY=VALUE)", o.dst, exit_usage);
-        }
         args.AddString("-co");
         args.AddString(co.c_str());
     }
-    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    PrintGdalWarnings warnings(o.dst); // GDAL's warnings of the conversion (an option it ignores...)
     CPLErrorReset();
     std::unique_ptr<GDALTranslateOptions, TranslateOptionsDeleter> topts(GDALTranslateOptionsNew(args.List(), nullptr));
     if (!topts) throw Failure(std::string("bad conversion options: ") + CPLGetLastErrorMsg(), o.dst, exit_usage);
     Progress progress;
-    if (!o.quiet && isatty(STDERR_FILENO)) GDALTranslateOptionsSetProgress(topts.get(), Progress::callback, &progress);
+    if (!quiet() && isatty(STDERR_FILENO)) GDALTranslateOptionsSetProgress(topts.get(), Progress::callback, &progress);
 
     // The output is made in memory, under DST's own file name so that sidecars are named after it.
     const std::string filename = o.dst == "-" ? "stdout" : fs::path(o.dst).filename().string();
     rastio::MemoryFile out(rastio::MemoryFileOptions{.filename = filename});
+    show_as(out.name(), o.dst);
     {
         int usage_error = FALSE;
         CPLErrorReset();
@@ -175,7 +188,7 @@ void run_convert(const ConvertOptions& o) {
                                           topts.get(), &usage_error);
         if (made) GDALClose(made);
         if (!made || CPLGetLastErrorType() >= CE_Failure) {
-            const std::string why = CPLGetLastErrorMsg();
+            const std::string why = as_shown(CPLGetLastErrorMsg());
             throw Failure("conversion to " + driver_name + " failed: " + (why.empty() ? "unknown GDAL error" : why), o.src,
                           usage_error ? exit_usage : exit_input);
         }
@@ -188,10 +201,7 @@ void run_convert(const ConvertOptions& o) {
             throw Failure(std::string("cannot write to stdout: ") + std::strerror(errno), "-");
         }
         for (const auto& name : out.files()) {
-            if (name != filename && !o.quiet) {
-                std::fprintf(stderr, "rastio: warning: %s wrote a sidecar (%s) that stdout cannot carry\n",
-                             driver_name.c_str(), name.c_str());
-            }
+            if (name != filename) print_warning(driver_name + " wrote a sidecar (" + name + ") that stdout cannot carry", "");
         }
         return;
     }
@@ -235,7 +245,10 @@ void add_convert(CLI::App& app) {
     sub->add_flag("-q,--quiet", o->quiet, "No progress bar and no warnings on stderr");
     sub->footer("Examples:\n  rastio convert RGB.byte.tif out.png --bands 3,2,1\n"
                 "  cat RGB.byte.tif | rastio convert - - --driver PNG > out.png\n");
-    sub->callback([o] { run_convert(*o); });
+    sub->callback([o] {
+        if (o->quiet) set_quiet(true);
+        run_convert(*o);
+    });
 }
 
 } // namespace rastio_cli

@@ -38,9 +38,14 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("rastio ") + rastio::version_string + " (GDAL " +
                                           GDALVersionInfo("RELEASE_NAME") + ")");
     app.require_subcommand(1);
+    // rio's -q: no warnings on stderr (errors still). Global, before or after the subcommand.
+    app.add_flag_callback("-q,--quiet", [] { rastio_cli::set_quiet(true); }, "No warnings on stderr");
+    app.fallthrough();
     app.footer("Examples:\n  rastio info RGB.byte.tif --indent 2\n"
                "  cat RGB.byte.tif | rastio convert - - --driver PNG > out.png\n"
                "Run 'rastio SUBCOMMAND --help' for each subcommand's options.\n");
+    // GDAL's warnings during rastio's calls: one `rastio: warning: ...` line each.
+    rastio::set_warning_handler([](const rastio::Warning& w) { rastio_cli::print_warning(w.message, w.path); });
     rastio_cli::add_info(app);
     rastio_cli::add_convert(app);
     rastio_cli::add_blocks(app);
