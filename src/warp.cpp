@@ -163,14 +163,16 @@ Points transform(const CRS& src_crs, const CRS& dst_crs, std::span<const double>
     auto ct = detail::make_transformation(src_crs, dst_crs);
     if (xs.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) throw ArgumentError("too many points");
     std::vector<int> ok(xs.size(), 0);
-    ErrorCapture quiet;
+    ErrorCapture errors;
     OCTTransformEx(ct.get(), static_cast<int>(xs.size()), out.xs.data(), out.ys.data(),
                    out.zs.empty() ? nullptr : out.zs.data(), ok.data());
-    // Points PROJ cannot transform come back as infinity (as rasterio's transform gives them).
+    // A point PROJ cannot transform is an error, as in rasterio 1.3.
     for (std::size_t i = 0; i < ok.size(); ++i) {
         if (ok[i]) continue;
-        out.xs[i] = out.ys[i] = std::numeric_limits<double>::infinity();
-        if (!out.zs.empty()) out.zs[i] = std::numeric_limits<double>::infinity();
+        throw Error("cannot transform point " + std::to_string(i) + " (" + detail::format_double(xs[i]) + ", " +
+                    detail::format_double(ys[i]) + ") from " + src_crs.to_string().substr(0, 120) + " to " +
+                    dst_crs.to_string().substr(0, 120) +
+                    (errors.message().empty() ? std::string() : ": " + errors.message()));
     }
     return out;
 }
@@ -269,8 +271,11 @@ Grid suggested_grid(const CRS& src_crs, const CRS& dst_crs, int width, int heigh
         out.width = static_cast<int>(std::ceil(out.width * xratio));
         out.height = static_cast<int>(std::ceil(out.height * yratio));
     } else if (options.dst_width) {
-        out.transform.a = (out.width * out.transform.a) / *options.dst_width;
-        out.transform.e = (out.height * out.transform.e) / *options.dst_height;
+        // rasterio's arithmetic, to the last bit: scale the pixel size by the ratio of the sizes.
+        const double xratio = static_cast<double>(out.width) / *options.dst_width;
+        const double yratio = static_cast<double>(out.height) / *options.dst_height;
+        out.transform.a *= xratio;
+        out.transform.e *= yratio;
         out.width = *options.dst_width;
         out.height = *options.dst_height;
     }

@@ -29,7 +29,8 @@ struct Points {
 
 /// Transforms points from `src_crs` to `dst_crs` (x = easting or longitude, as rasterio).
 /// `zs` may be empty; otherwise it has as many values as `xs`. Throws ArgumentError on an
-/// empty CRS or mismatched lengths, Error when PROJ cannot transform a point.
+/// empty CRS or mismatched lengths, Error naming the first point PROJ cannot
+/// transform (rasterio 1.3 raises too).
 Points transform(const CRS& src_crs, const CRS& dst_crs, std::span<const double> xs, std::span<const double> ys,
                  std::span<const double> zs = {});
 
