@@ -189,8 +189,10 @@ struct WarpedVRTOptions {
 /// A read-only view of a dataset in another CRS or grid, warped on every read (rasterio's
 /// WarpedVRT): every read of the Dataset API works (windows, out_shape + resampling, boundless,
 /// read_masks, dataset_mask, read_masked). It never copies the source: it opens its own
-/// read-only GDAL handle on the source's file, which stays valid after the source Dataset
-/// closes; closing the source's MemoryFile closes the view too.
+/// read-only GDAL handle on the source's file (without the source's open options), which stays
+/// valid after the source Dataset closes; closing the source's MemoryFile closes the view too.
+/// Reads warp block by block, so a view's pixels can differ from one reproject() of the whole
+/// grid where the approximate transformer's error depends on the chunk (as in rasterio).
 ///
 /// Example:
 ///     auto src = memfile.open();
