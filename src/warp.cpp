@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 
@@ -444,6 +445,17 @@ void check_bands(const Bands& bands, int count, const char* what) {
     }
 }
 
+/// The warper's thread count: the one asked, else GDAL_NUM_THREADS, else every CPU for large
+/// destinations (a pool costs more than it saves on small ones).
+int warp_threads(int asked, double dst_pixels) {
+    if (asked > 0) return asked;
+    if (const char* cfg = CPLGetConfigOption("GDAL_NUM_THREADS", nullptr)) {
+        if (EQUAL(cfg, "ALL_CPUS")) return std::max(1, CPLGetNumCPUs());
+        return std::max(1, std::atoi(cfg));
+    }
+    return dst_pixels >= 1024.0 * 1024.0 ? std::max(1, CPLGetNumCPUs()) : 1;
+}
+
 struct GenImgTransformer {
     void* arg = nullptr;
     GenImgTransformer() = default;
@@ -461,7 +473,7 @@ struct GenImgTransformer {
 Reprojected reproject(const WarpSource& source, WarpDestination destination, const ReprojectOptions& o) {
     detail::ensure_gdal();
     (void)detail::warp_resampling(o.resampling);
-    if (o.num_threads < 1) throw ArgumentError("reproject: num_threads must be >= 1");
+    if (o.num_threads < 0) throw ArgumentError("reproject: num_threads must be >= 0 (0: automatic)");
     if (o.src_alpha < 0 || o.dst_alpha < 0) throw ArgumentError("reproject: alpha band indexes must be >= 0");
 
     // --- The source, as a GDAL dataset.
@@ -684,8 +696,9 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     }
     GDALApproxTransformerOwnsSubtransformer(transformer.arg, TRUE);
 
+    const int threads = warp_threads(o.num_threads, static_cast<double>(dst_width) * dst_height);
     Options extras;
-    extras["NUM_THREADS"] = std::to_string(o.num_threads);
+    extras["NUM_THREADS"] = std::to_string(threads);
     if (o.init_dest_nodata) extras["INIT_DEST"] = "NO_DATA";
     for (const auto& [k, v] : o.warp_options) extras[k] = v;
     auto wo = detail::make_warp_options(o.resampling, src_nodata, dst_nodata, src_count, o.src_alpha, o.dst_alpha,
@@ -700,7 +713,7 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     }
     GDALWarpOperationH op = GDALCreateWarpOperation(wo.get());
     if (op == nullptr) errors.throw_io("reproject: GDAL refused the warp options", "");
-    const CPLErr err = o.num_threads > 1 ? GDALChunkAndWarpMulti(op, 0, 0, dst_width, dst_height)
+    const CPLErr err = threads > 1 ? GDALChunkAndWarpMulti(op, 0, 0, dst_width, dst_height)
                                          : GDALChunkAndWarpImage(op, 0, 0, dst_width, dst_height);
     GDALDestroyWarpOperation(op);
     if (err != CE_None || errors.failed()) errors.throw_io("reproject: GDAL's warper failed", "");

@@ -350,13 +350,14 @@ TEST(WarpTest, ThreadsMemoryLimitAndWarpOptionsReachGdal) {
     };
     const auto one = run({.resampling = Resampling::bilinear});
     EXPECT_EQ(run({.resampling = Resampling::bilinear, .num_threads = 2}).array, one.array);
+    EXPECT_EQ(run({.resampling = Resampling::bilinear, .num_threads = 1}).array, one.array);
     EXPECT_EQ(run({.resampling = Resampling::bilinear, .warp_mem_limit = 1}).array, one.array);
     // INIT_DEST passed through: outside the source the destination holds 9 instead of 0.
     const auto init9 = run({.resampling = Resampling::bilinear, .init_dest_nodata = false,
                             .warp_options = {{"INIT_DEST", "9"}}});
     EXPECT_EQ(one.array.as<std::uint8_t>()(0, 0, 0), 0);
     EXPECT_EQ(init9.array.as<std::uint8_t>()(0, 0, 0), 9);
-    EXPECT_THROW(run({.num_threads = 0}), ArgumentError);
+    EXPECT_THROW(run({.num_threads = -1}), ArgumentError);
     EXPECT_THROW(run({.warp_mem_limit = -1}), ArgumentError);
 }
 

@@ -135,8 +135,10 @@ struct ReprojectOptions {
     /// 1-based alpha band of the source / destination, 0: none.
     int src_alpha = 0;
     int dst_alpha = 0;
-    /// Worker threads of the warper (GDAL's NUM_THREADS); 1 warps on the calling thread.
-    int num_threads = 1;
+    /// Worker threads of the warper (GDAL's NUM_THREADS); 1 warps on the calling thread. 0 (the
+    /// default, where rasterio's is 1): GDAL_NUM_THREADS when set (e.g. through rastio::Env), else
+    /// every CPU for a destination of 1 Mpixel or more and 1 below. The pixels are the same.
+    int num_threads = 0;
     /// The warper's memory limit in MiB; 0: GDAL's default (64 MiB).
     int warp_mem_limit = 0;
     /// Extra options given to both the warper and the transformer, e.g. {"SAMPLE_GRID","YES"},
