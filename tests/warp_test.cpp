@@ -476,3 +476,27 @@ TEST(WarpTest, WarpedVrtOverADiskFileReleasesItsHandle) {
     }
     ds.close();
 }
+
+TEST(WarpTest, WarpedVrtClosesItsSourceHandleInEveryGridCase) {
+    // GDAL lists every open dataset, so a leaked one would stay reachable (LeakSanitizer is
+    // silent): count them before and after.
+    const auto open_datasets = [] {
+        int n = 0;
+        GDALDatasetH* list = nullptr;
+        GDALGetOpenDatasets(&list, &n);
+        return n;
+    };
+    auto mf = utm_file(ramp());
+    auto ds = mf.open();
+    const int before = open_datasets();
+    {
+        WarpedVRT automatic(ds, {.crs = CRS::from_epsg(3857)});
+        WarpedVRT scaled(ds, {.width = 10, .height = 10});
+        WarpedVRT sized(ds, {.crs = CRS::from_epsg(4326), .width = 10, .height = 10});
+        WarpedVRT exact(ds, {.crs = CRS::from_epsg(4326), .transform = sized.transform(), .width = 10, .height = 10,
+                             .tolerance = 0});
+        EXPECT_EQ(exact.read().shape(), sized.read().shape());
+        EXPECT_GT(open_datasets(), before);
+    }
+    EXPECT_EQ(open_datasets(), before);
+}
