@@ -479,6 +479,7 @@ struct GenImgTransformer {
 
 Reprojected reproject(const WarpSource& source, WarpDestination destination, const ReprojectOptions& o) {
     detail::ensure_gdal();
+    ErrorCapture outer; // GDAL's warnings stay off stderr; failures are checked where they happen
     (void)detail::warp_resampling(o.resampling);
     if (o.num_threads < 0) throw ArgumentError("reproject: num_threads must be >= 0 (0: automatic)");
     if (o.src_alpha < 0 || o.dst_alpha < 0) throw ArgumentError("reproject: alpha band indexes must be >= 0");
