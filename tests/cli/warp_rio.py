@@ -38,7 +38,7 @@ CASES = {
     "res": ("RGB.byte.tif", ["--dst-crs", "EPSG:3857", "--res", "500"]),
     "res_xy": ("RGB.byte.tif", ["--dst-crs", "EPSG:3857", "--res", "400", "--res", "650"]),
     "res_same_crs": ("RGB.byte.tif", ["--res", "600"]),
-    "same_crs_defaults": ("rotated.tif", []),
+    "same_crs_defaults_rotated": ("@rotated.tif", []),
     "dimensions": ("RGB.byte.tif", ["--dst-crs", "EPSG:4326", "--dimensions", "300", "200"]),
     "dimensions_same_crs": ("RGB.byte.tif", ["--dimensions", "400", "300"]),
     "dst_bounds": ("RGB.byte.tif", ["--dst-crs", "EPSG:4326", "--dst-bounds", "-78", "23", "-76.5", "25", "--res", "0.01"]),
@@ -56,6 +56,9 @@ CASES = {
     "nodata_255_bilinear": ("shade.tif", ["--dst-crs", "EPSG:32613", "--resampling", "bilinear"]),
     "threads": ("RGB.byte.tif", ["--dst-crs", "EPSG:3857", "--resampling", "bilinear", "--threads", "2"]),
     "creation_options": ("RGB.byte.tif", ["--dst-crs", "EPSG:4326", "--co", "COMPRESS=DEFLATE", "--co", "TILED=YES"]),
+    "creation_options_blocks": ("@int16.tif", ["--dst-crs", "EPSG:3857", "--co", "blockxsize=32", "--co", "blockysize=48",
+                                               "--co", "compress=none"]),
+    "creation_options_strips": ("@int16.tif", ["--dst-crs", "EPSG:3857", "--co", "tiled=no", "--co", "blockysize=8"]),
     "driver_png": ("shade.tif", ["--dst-crs", "EPSG:4326", "-f", "PNG"]),
     "antimeridian": ("alpha.tif", ["--dst-crs", "EPSG:4326"]),
     "world_to_mercator": ("world.byte.tif", ["--dst-crs", "EPSG:3857", "--res", "20000"]),
@@ -83,6 +86,11 @@ def make_inputs(work):
                    transform=Affine(0.01, 0, 2.5, 0, -0.01, 48.8), tiled=True, blockxsize=16, blockysize=16)
     with rasterio.open(os.path.join(work, "int16.tif"), "w", **profile) as ds:
         ds.write(i)
+    # A rotated grid with a CRS: rio's default same-CRS rule (square pixels over the bounds).
+    profile = dict(driver="GTiff", width=40, height=30, count=1, dtype="uint8", crs="EPSG:32633",
+                   transform=Affine.translation(500000, 4200000) * Affine.rotation(20) * Affine.scale(30, -30))
+    with rasterio.open(os.path.join(work, "rotated.tif"), "w", **profile) as ds:
+        ds.write(rng.integers(0, 255, (1, 30, 40)).astype("uint8"))
 
 
 def run(cmd):

@@ -118,5 +118,6 @@ void add_convert(CLI::App& app);
 void add_blocks(CLI::App& app);
 void add_bounds(CLI::App& app);
 void add_env(CLI::App& app);
+void add_warp(CLI::App& app);
 
 } // namespace rastio_cli
