@@ -8,7 +8,6 @@
 #include <cmath>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include <rastio/warp.hpp>
 
@@ -26,7 +25,7 @@ struct WarpOptions {
     std::vector<int> dimensions;
     std::vector<double> src_bounds, dst_bounds, res;
     std::optional<double> src_nodata, dst_nodata;
-    int threads = 0;
+    int threads = 0; // automatic
     bool target_aligned_pixels = false;
     std::vector<std::string> creation_options;
     bool overwrite = false;
@@ -255,7 +254,7 @@ void run_warp(const WarpOptions& o) {
     ro.resampling = resampling;
     ro.src_nodata = o.src_nodata;
     ro.dst_nodata = o.dst_nodata;
-    ro.num_threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    ro.num_threads = o.threads; // 0: reproject()'s automatic choice
 
     rastio::MemoryFile out(rastio::MemoryFileOptions{.filename = output_filename(o.dst)});
     try {
@@ -289,7 +288,7 @@ void add_warp(CLI::App& app) {
                                                    "mode, max, min, med, q1, q3, sum, rms");
     sub->add_option("--src-nodata", o->src_nodata, "Source nodata, overriding the source's own");
     sub->add_option("--dst-nodata", o->dst_nodata, "Output nodata (needs a source nodata)");
-    sub->add_option("--threads", o->threads, "Warper threads (default: all CPUs; rio's default is 1)");
+    sub->add_option("--threads", o->threads, "Warper threads (default 0: automatic, all CPUs for 1 Mpixel or more; rio's default is 1)");
     sub->add_flag("--target-aligned-pixels,!--no-target-aligned-pixels", o->target_aligned_pixels,
                   "Align the output bounds to multiples of --res");
     sub->add_option("--co,--profile", o->creation_options, "Creation option KEY=VALUE (repeatable)")
