@@ -79,7 +79,7 @@ rastio::CRS parse_crs(const std::string& text, const std::string& label) {
     try {
         return rastio::CRS::from_string(text);
     } catch (const rastio::Error& e) {
-        throw Failure("invalid --dst-crs \"" + text + "\": " + e.what(), label, exit_usage);
+        throw Failure(std::string("invalid --dst-crs: ") + e.what(), label, exit_usage);
     }
 }
 
