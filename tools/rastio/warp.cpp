@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cfloat>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -70,6 +71,19 @@ void block_layout(rastio::Options& options, const std::string& label) {
     } else {
         if (tiled_it != options.end()) options.erase(tiled_it);
         options.erase("BLOCKXSIZE");
+    }
+}
+
+/// Shows `bar` on stderr while reproject() runs, once the library offers a progress callback
+/// (`std::function<bool(double)> progress` in ReprojectOptions, false to cancel); until then
+/// reproject() reports nothing while it runs and no bar is shown.
+template <class ReprojectOpts>
+void attach_progress(ReprojectOpts& ro, Progress& bar) {
+    if constexpr (requires { ro.progress = std::function<bool(double)>{}; }) {
+        ro.progress = [&bar](double done) { return Progress::callback(done, "", &bar) != 0; };
+    } else {
+        (void)ro;
+        (void)bar;
     }
 }
 
@@ -255,6 +269,8 @@ void run_warp(const WarpOptions& o) {
     ro.src_nodata = o.src_nodata;
     ro.dst_nodata = o.dst_nodata;
     ro.num_threads = o.threads; // 0: reproject()'s automatic choice
+    Progress bar;
+    if (Progress::wanted(o.quiet)) attach_progress(ro, bar);
 
     rastio::MemoryFile out(rastio::MemoryFileOptions{.filename = output_filename(o.dst)});
     try {
@@ -294,7 +310,7 @@ void add_warp(CLI::App& app) {
     sub->add_option("--co,--profile", o->creation_options, "Creation option KEY=VALUE (repeatable)")
         ->allow_extra_args(false);
     sub->add_flag("--overwrite", o->overwrite, "Replace DST if it exists");
-    sub->add_flag("-q,--quiet", o->quiet, "No warnings on stderr");
+    sub->add_flag("-q,--quiet", o->quiet, "No progress bar and no warnings on stderr");
     sub->footer("Examples:\n  rastio warp RGB.byte.tif out.tif --dst-crs EPSG:3857 --resampling bilinear\n"
                 "  rastio warp RGB.byte.tif out.tif --dst-crs EPSG:4326 --dst-bounds -78 23 -76.5 25 --res 0.01\n"
                 "  cat RGB.byte.tif | rastio warp - - --driver GTiff --like template.tif > out.tif\n");
