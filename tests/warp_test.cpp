@@ -524,3 +524,15 @@ TEST(WarpTest, ReprojectStraightIntoACogWriterInAMemoryFile) {
                             {.resampling = Resampling::lanczos});
     EXPECT_EQ(back.read(), direct.array);
 }
+
+TEST(WarpTest, HugeTargetGridsAreRefusedBeforeAllocating) {
+    const Bounds b{700000, 4500000 - 64 * 30, 700000 + 64 * 30, 4500000};
+    EXPECT_THROW(calculate_default_transform(CRS::from_epsg(32618), CRS::from_epsg(4326), 64, 64, b,
+                                             {.resolution = std::pair{1e-12, 1e-12}}),
+                 ArgumentError);
+    const AnyArray src = ramp();
+    auto dst = WarpDestination::make(CRS::from_epsg(4326));
+    dst.resolution = std::pair{1e-9, 1e-9}; // about 2e7 x 1.7e7 pixels: 340 TB
+    EXPECT_THROW(reproject(WarpSource::from_array(src, k_utm_transform, CRS::from_epsg(32618)), std::move(dst)),
+                 ArgumentError);
+}

@@ -83,6 +83,11 @@ struct WarpSource {
     /// Bands of an open dataset (empty: all), georeferenced as the dataset is (transform, GCPs
     /// or RPCs); its nodata is the default src_nodata.
     static WarpSource from_dataset(const Dataset& dataset, Bands bands = {});
+    /// A temporary would dangle once the WarpSource is stored: keep the array or dataset in a variable.
+    static WarpSource from_array(AnyArray&&, const Affine&, const CRS&, std::optional<double> = {}) = delete;
+    static WarpSource from_array(AnyArray&&, const GCPs&, std::optional<double> = {}) = delete;
+    static WarpSource from_array(AnyArray&&, const RPC&, std::optional<double> = {}) = delete;
+    static WarpSource from_dataset(Dataset&&, Bands = {}) = delete;
 
     const AnyArray* array = nullptr;
     Affine transform;
