@@ -14,7 +14,23 @@ import time
 
 import numpy as np
 import rasterio
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import calculate_default_transform, reproject
+from rasterio.windows import Window
+
+# Issue 13's tile reads: 256 windows of 256x256 pixels spread evenly over a Web Mercator view.
+TILE, TILES_PER_SIDE = 256, 16
+
+
+def tile_windows(width, height):
+    """The 16x16 windows of TILE pixels, evenly spaced from corner to corner of the view."""
+    step_x = (width - TILE) / (TILES_PER_SIDE - 1)
+    step_y = (height - TILE) / (TILES_PER_SIDE - 1)
+    return [Window(int(round(i * step_x)), int(round(j * step_y)), TILE, TILE)
+            for j in range(TILES_PER_SIDE) for i in range(TILES_PER_SIDE)]
 
 
 def load(datadir, name):
@@ -85,6 +101,32 @@ def make_case(case, datadir):
                     t.start()
                 for t in threads:
                     t.join()
+        return run
+    # Warping: "tuned" (GDAL_NUM_THREADS set by compare.py) also asks the warper for every CPU.
+    tuned = "GDAL_NUM_THREADS" in os.environ
+    if case in ("warp_bilinear", "warp_nearest"):
+        data = load(datadir, "raw.tif")
+        resampling = Resampling.bilinear if case == "warp_bilinear" else Resampling.nearest
+        dst_crs = CRS.from_epsg(3857)
+
+        def run():
+            with MemoryFile(data) as mf, mf.open() as src:
+                transform, width, height = calculate_default_transform(
+                    src.crs, dst_crs, src.width, src.height, *src.bounds)
+                dst = np.zeros((src.count, height, width), src.dtypes[0])
+                reproject(rasterio.band(src, list(src.indexes)), dst, dst_transform=transform, dst_crs=dst_crs,
+                          resampling=resampling, num_threads=os.cpu_count() if tuned else 1)
+                return dst
+        return run
+    if case == "warpedvrt_tiles_x256":
+        data = load(datadir, "raw.tif")
+
+        def run():
+            with MemoryFile(data) as mf, mf.open() as src:
+                with WarpedVRT(src, crs=CRS.from_epsg(3857), resampling=Resampling.bilinear) as vrt:
+                    for w in tile_windows(vrt.width, vrt.height):
+                        tile = vrt.read(window=w)
+                        assert tile.shape == (3, TILE, TILE)
         return run
     raise SystemExit(f"unknown case {case}")
 

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -158,6 +159,50 @@ void BM_threads8_small_x200(benchmark::State& state) {
         benchmark::Counter(1600.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+/// Issue 13: the uncompressed input (UTM 33N) reprojected to Web Mercator on the grid
+/// calculate_default_transform gives, into a new array, at reproject()'s defaults (threads:
+/// automatic, i.e. every CPU for a destination this large; rasterio's default is 1).
+void warp_case(benchmark::State& state, rastio::Resampling resampling) {
+    const auto& bytes = input("raw.tif");
+    const rastio::CRS mercator = rastio::CRS::from_epsg(3857);
+    timed(state, [&] {
+        auto mf = rastio::MemoryFile::borrow(bytes);
+        auto src = mf.open();
+        const rastio::Reprojected out = rastio::reproject(rastio::WarpSource::from_dataset(src),
+                                                          rastio::WarpDestination::make(mercator), {.resampling = resampling});
+        benchmark::DoNotOptimize(out.array.data());
+        if (out.array.shape()[1] < 4000) throw std::runtime_error("unexpected warp grid");
+    });
+}
+
+void BM_warp_bilinear(benchmark::State& state) { warp_case(state, rastio::Resampling::bilinear); }
+void BM_warp_nearest(benchmark::State& state) { warp_case(state, rastio::Resampling::nearest); }
+
+/// A tile server's reads: a WarpedVRT of the input in Web Mercator, then 16x16 windows of
+/// 256x256 pixels spread evenly from corner to corner (as bench/rasterio_bench.py).
+void BM_warpedvrt_tiles_x256(benchmark::State& state) {
+    const auto& bytes = input("raw.tif");
+    const rastio::CRS mercator = rastio::CRS::from_epsg(3857);
+    constexpr int tile = 256, per_side = 16;
+    timed(state, [&] {
+        auto mf = rastio::MemoryFile::borrow(bytes);
+        auto src = mf.open();
+        rastio::WarpedVRT vrt(src, {.crs = mercator, .resampling = rastio::Resampling::bilinear});
+        const double step_x = (vrt.width() - tile) / static_cast<double>(per_side - 1);
+        const double step_y = (vrt.height() - tile) / static_cast<double>(per_side - 1);
+        for (int j = 0; j < per_side; ++j) {
+            for (int i = 0; i < per_side; ++i) {
+                // Python's round() as the rasterio side: halves to even.
+                const rastio::Window w(static_cast<int>(std::nearbyint(i * step_x)),
+                                       static_cast<int>(std::nearbyint(j * step_y)), tile, tile);
+                const rastio::AnyArray a = vrt.read({.window = w});
+                benchmark::DoNotOptimize(a.data());
+                if (a.shape()[2] != tile) throw std::runtime_error("unexpected tile shape");
+            }
+        }
+    });
+}
+
 } // namespace
 
 #define RASTIO_CASE(fn) \
@@ -175,5 +220,8 @@ RASTIO_CASE(BM_write_deflate);
 RASTIO_CASE(BM_write_tiled_raw);
 RASTIO_CASE(BM_write_tiled_deflate);
 RASTIO_CASE(BM_threads8_small_x200);
+RASTIO_CASE(BM_warp_bilinear);
+RASTIO_CASE(BM_warp_nearest);
+RASTIO_CASE(BM_warpedvrt_tiles_x256);
 
 BENCHMARK_MAIN();

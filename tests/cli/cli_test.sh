@@ -38,7 +38,7 @@ version)
 help)
     run 0 "$TOOL" --help
     mv out top
-    for sub in info convert blocks bounds env; do
+    for sub in info convert blocks bounds env warp; do
         grep -q "$sub" top || fail "--help does not list $sub"
         run 0 "$TOOL" "$sub" --help
         grep -q "Example" out || fail "$sub --help has no example"
@@ -298,6 +298,67 @@ gdal_warnings)
     one_error_line "COMPRESS=FOO"
     run 0 "$TOOL" -q info "$CORPUS/byte.tif" --count
     [ "$(cat out)" = "1" ] || fail "-q info: $(cat out)"
+    ;;
+warp_pipe)
+    need_corpus
+    # Bytes in, bytes out, then read back through stdin: the CRS and size rio warp would give.
+    cat "$CORPUS/RGB.byte.tif" | "$TOOL" warp - - --driver GTiff --dst-crs EPSG:3857 --res 600 >warped.tif 2>err \
+        || { cat err >&2; fail "warp through pipes failed"; }
+    [ -s err ] && fail "stderr not empty: $(cat err)"
+    run 0 "$TOOL" info - --crs <warped.tif
+    [ "$(cat out)" = "EPSG:3857" ] || fail "--crs of the warped file: $(cat out)"
+    run 0 "$TOOL" info warped.tif --res
+    [ "$(cat out)" = "600.0 600.0" ] || fail "--res of the warped file: $(cat out)"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" - --dst-crs EPSG:4326
+    one_error_line "--driver is required"
+    ;;
+warp_errors)
+    need_corpus
+    # Unknown CRS: a usage error naming it, and no output.
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dst-crs EPSG:999999
+    one_error_line 'invalid --dst-crs: .*EPSG:999999'
+    [ -e out.tif ] && fail "an unknown CRS left out.tif"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dst-crs "+proj=nosuchproj"
+    one_error_line "invalid --dst-crs"
+    # Missing input.
+    run 1 "$TOOL" warp no-such.tif out.tif --dst-crs EPSG:4326
+    one_error_line "no such file"
+    [ -e out.tif ] && fail "a missing input left out.tif"
+    # An existing DST is kept without --overwrite, replaced with it.
+    echo keep >out.tif
+    run 1 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dst-crs EPSG:4326
+    one_error_line "use --overwrite"
+    [ "$(cat out.tif)" = "keep" ] || fail "a refused warp changed out.tif"
+    run 0 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dst-crs EPSG:4326 --overwrite
+    run 0 "$TOOL" info out.tif --crs
+    [ "$(cat out)" = "EPSG:4326" ] || fail "--overwrite did not replace out.tif: $(cat out)"
+    rm -f out.tif
+    # A source that fails while being read: exit 1, no DST and no temp file left behind.
+    run 1 "$TOOL" warp "$CORPUS/corrupt.tif" out.tif --dst-crs EPSG:4326
+    one_error_line "warp to GTiff failed"
+    [ -z "$(ls -A | grep -v -x -e out -e err)" ] || fail "left files: $(ls -A)"
+    # A source without georeferencing: the cause is named.
+    run 1 "$TOOL" warp "$CORPUS/float.tif" out.tif --dst-crs EPSG:4326
+    one_error_line "no source CRS"
+    [ -e out.tif ] && fail "an ungeoreferenced source left out.tif"
+    # rio's usage rules.
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --like "$CORPUS/byte.tif" --dst-crs EPSG:4326
+    one_error_line "--like cannot be used"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dst-crs EPSG:4326 --target-aligned-pixels
+    one_error_line "requires --res"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dst-crs EPSG:4326 --dst-bounds -78 23 -76 25
+    one_error_line "--res is required"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dimensions 10 10 --res 5
+    one_error_line "--dimensions cannot be used"
+    run 2 "$TOOL" warp "$CORPUS/byte.tif" out.tif --dst-crs EPSG:4326 --dst-nodata 0
+    one_error_line "--src-nodata must be given"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --resampling gauss
+    one_error_line "gauss"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --resampling nosuch
+    one_error_line "unknown --resampling"
+    run 2 "$TOOL" warp "$CORPUS/RGB.byte.tif" out.tif --dst-crs EPSG:4326 --dst-bounds 0 0 1e9 1e9 --res 0.001
+    one_error_line "invalid output dimensions"
+    [ -e out.tif ] && fail "a refused warp left out.tif"
     ;;
 *)
     fail "unknown case $CASE"

@@ -9,14 +9,18 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <sstream>
 
 #include <unistd.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_progress.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
 
@@ -396,5 +400,131 @@ void write_stdout(const std::string& text) {
         throw Failure(std::string("cannot write to stdout: ") + std::strerror(errno), "-");
     }
 }
+
+namespace {
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::vector<std::string> split_ws(const char* text) {
+    std::vector<std::string> out;
+    std::istringstream in(text ? text : "");
+    for (std::string w; in >> w;) out.push_back(lower(w));
+    return out;
+}
+
+bool can_write(GDALDriverH d) {
+    return GDALGetMetadataItem(d, GDAL_DCAP_CREATE, nullptr) || GDALGetMetadataItem(d, GDAL_DCAP_CREATECOPY, nullptr);
+}
+
+void write_file(const std::filesystem::path& path, std::span<const std::byte> bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): bytes to ostream
+    out.close();
+    if (!out) throw Failure(std::string("cannot write: ") + std::strerror(errno), path.string());
+}
+
+} // namespace
+
+std::string output_driver(const std::string& driver, const std::string& dst) {
+    if (!driver.empty()) {
+        GDALDriverH d = GDALGetDriverByName(driver.c_str());
+        if (!d || !GDALGetMetadataItem(d, GDAL_DCAP_RASTER, nullptr)) {
+            throw Failure("unknown raster driver \"" + driver + "\" (see rastio env --formats)", dst, exit_usage);
+        }
+        if (!can_write(d)) throw Failure("driver " + driver + " cannot write files", dst, exit_usage);
+        return GDALGetDriverShortName(d);
+    }
+    if (dst == "-") throw Failure("--driver is required when writing to stdout", dst, exit_usage);
+    const std::string ext = lower(std::filesystem::path(dst).extension().string());
+    if (ext.size() > 1) {
+        for (int i = 0; i < GDALGetDriverCount(); ++i) {
+            GDALDriverH d = GDALGetDriver(i);
+            if (!GDALGetMetadataItem(d, GDAL_DCAP_RASTER, nullptr) || !can_write(d)) continue;
+            for (const auto& e : split_ws(GDALGetMetadataItem(d, GDAL_DMD_EXTENSIONS, nullptr)))
+                if ("." + e == ext) return GDALGetDriverShortName(d);
+        }
+    }
+    throw Failure("cannot infer a driver from the extension \"" + ext + "\"; give --driver", dst, exit_usage);
+}
+
+void check_creation_values(const std::string& driver, const std::vector<std::string>& creation_options,
+                           const std::string& dst) {
+    std::map<std::string, std::string> options;
+    for (const auto& co : creation_options) {
+        const auto eq = co.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw Failure("bad creation option \"" + co + "\" (expected KEY=VALUE)", dst, exit_usage);
+        }
+        options[co.substr(0, eq)] = co.substr(eq + 1);
+    }
+    try {
+        rastio::check_creation_options(driver, options);
+    } catch (const rastio::ArgumentError& e) {
+        throw Failure(e.what(), dst, exit_usage);
+    }
+}
+
+void check_output(const std::string& src, const std::string& dst, bool overwrite) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (dst == "-" || !fs::exists(dst, ec)) return;
+    if (!overwrite) throw Failure("output exists; use --overwrite to replace it", dst);
+    if (fs::equivalent(src, dst, ec)) throw Failure("output is the input", dst, exit_usage);
+}
+
+std::string output_filename(const std::string& dst) {
+    return dst == "-" ? "stdout" : std::filesystem::path(dst).filename().string();
+}
+
+void write_output(const rastio::MemoryFile& out, const std::string& dst, const std::string& driver, bool quiet) {
+    namespace fs = std::filesystem;
+    const std::string filename = output_filename(dst);
+    if (dst == "-") {
+        const auto bytes = out.getbuffer();
+        if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0) {
+            throw Failure(std::string("cannot write to stdout: ") + std::strerror(errno), "-");
+        }
+        for (const auto& name : out.files()) {
+            if (name != filename && !quiet) {
+                print_warning(driver + " wrote a sidecar (" + name + ") that stdout cannot carry", "");
+            }
+        }
+        return;
+    }
+    // Every file (DST and its sidecars) goes to a temp name first, then is renamed into place.
+    const fs::path dir = fs::path(dst).parent_path();
+    std::vector<std::pair<fs::path, fs::path>> moves;
+    std::error_code ec;
+    try {
+        for (const auto& name : out.files()) {
+            const fs::path tmp = dir / ("." + name + ".rastio-" + std::to_string(getpid()) + ".tmp");
+            moves.emplace_back(tmp, dir / name);
+            write_file(tmp, out.getbuffer(name));
+        }
+        // Sidecars first, the main file last: DST appears only once everything is in place.
+        std::stable_partition(moves.begin(), moves.end(), [&](const auto& m) { return m.second.filename() != filename; });
+        for (const auto& [tmp, final_path] : moves) {
+            fs::rename(tmp, final_path, ec);
+            if (ec) throw Failure("cannot rename " + tmp.string() + ": " + ec.message(), final_path.string());
+        }
+    } catch (...) {
+        for (const auto& [tmp, _] : moves) fs::remove(tmp, ec);
+        throw;
+    }
+}
+
+int Progress::callback(double done, const char* msg, void* arg) {
+    auto* self = static_cast<Progress*>(arg);
+    if (!self->shown) {
+        if (done >= 1.0 || std::chrono::steady_clock::now() - self->start < std::chrono::milliseconds(500)) return TRUE;
+        self->shown = true;
+    }
+    return GDALTermProgress(done, msg, nullptr);
+}
+
+bool Progress::wanted(bool quiet) { return !quiet && !rastio_cli::quiet() && isatty(STDERR_FILENO); }
 
 } // namespace rastio_cli

@@ -2,6 +2,7 @@
 // Shared pieces of the rastio tool: failures with exit codes, inputs from a path or stdin,
 // Python-compatible JSON text (what `rio` prints), and rio's rules for CRS text and geometry.
 
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -122,11 +123,41 @@ rastio::Bounds bounds_to_lnglat(const rastio::CRS& crs, const rastio::Bounds& b,
 /// Writes `text` to stdout; throws Failure when stdout fails (a closed pipe, a full disk).
 void write_stdout(const std::string& text);
 
+/// The GDAL short name of the output driver: `driver` when given (checked: a raster driver that
+/// writes), else the first one writing DST's extension. Throws Failure (exit 2) otherwise.
+std::string output_driver(const std::string& driver, const std::string& dst);
+
+/// Refuses (exit 2) a --co that is not KEY=VALUE, or whose value `driver`'s own option list rejects.
+void check_creation_values(const std::string& driver, const std::vector<std::string>& creation_options,
+                           const std::string& dst);
+
+/// Refuses an existing DST without `overwrite` (exit 1), and DST being SRC (exit 2).
+void check_output(const std::string& src, const std::string& dst, bool overwrite);
+
+/// The name an output MemoryFile takes: DST's file name (so sidecars are named after it).
+std::string output_filename(const std::string& dst);
+
+/// Sends a finished output MemoryFile to DST: to stdout for "-" (sidecars warned about unless
+/// `quiet`), else every file to a temp name beside DST, renamed into place with DST last, so a
+/// failure never leaves a partial DST. Borrows `out`.
+void write_output(const rastio::MemoryFile& out, const std::string& dst, const std::string& driver, bool quiet);
+
+/// GDAL's terminal progress on stderr, shown only once an operation has run half a second.
+struct Progress {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    bool shown = false;
+    /// A GDALProgressFunc; `arg` is a Progress*.
+    static int callback(double done, const char* msg, void* arg);
+    /// Whether a progress bar may be shown: not `quiet`, and stderr is a terminal.
+    static bool wanted(bool quiet);
+};
+
 /// Adds the subcommands; each one's callback throws Failure.
 void add_info(CLI::App& app);
 void add_convert(CLI::App& app);
 void add_blocks(CLI::App& app);
 void add_bounds(CLI::App& app);
 void add_env(CLI::App& app);
+void add_warp(CLI::App& app);
 
 } // namespace rastio_cli

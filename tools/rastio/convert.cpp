@@ -33,45 +33,6 @@ struct ConvertOptions {
     bool quiet = false;
 };
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::vector<std::string> split_ws(const char* text) {
-    std::vector<std::string> out;
-    std::istringstream in(text ? text : "");
-    for (std::string w; in >> w;) out.push_back(lower(w));
-    return out;
-}
-
-bool can_write(GDALDriverH d) {
-    return GDALGetMetadataItem(d, GDAL_DCAP_CREATE, nullptr) || GDALGetMetadataItem(d, GDAL_DCAP_CREATECOPY, nullptr);
-}
-
-/// The driver named, or the first raster driver that writes DST's extension.
-GDALDriverH resolve_driver(const ConvertOptions& o) {
-    if (!o.driver.empty()) {
-        GDALDriverH d = GDALGetDriverByName(o.driver.c_str());
-        if (!d || !GDALGetMetadataItem(d, GDAL_DCAP_RASTER, nullptr)) {
-            throw Failure("unknown raster driver \"" + o.driver + "\" (see rastio env --formats)", o.dst, exit_usage);
-        }
-        if (!can_write(d)) throw Failure("driver " + o.driver + " cannot write files", o.dst, exit_usage);
-        return d;
-    }
-    if (o.dst == "-") throw Failure("--driver is required when writing to stdout", o.dst, exit_usage);
-    const std::string ext = lower(std::filesystem::path(o.dst).extension().string());
-    if (ext.size() > 1) {
-        for (int i = 0; i < GDALGetDriverCount(); ++i) {
-            GDALDriverH d = GDALGetDriver(i);
-            if (!GDALGetMetadataItem(d, GDAL_DCAP_RASTER, nullptr) || !can_write(d)) continue;
-            for (const auto& e : split_ws(GDALGetMetadataItem(d, GDAL_DMD_EXTENSIONS, nullptr)))
-                if ("." + e == ext) return d;
-        }
-    }
-    throw Failure("cannot infer a driver from the extension \"" + ext + "\"; give --driver", o.dst, exit_usage);
-}
-
 const char* gdal_type_name(const std::string& dtype, const std::string& label) {
     static const std::array<std::pair<const char*, const char*>, 13> types{{
         {"uint8", "Byte"}, {"uint16", "UInt16"}, {"int16", "Int16"}, {"uint32", "UInt32"}, {"int32", "Int32"},
@@ -101,56 +62,15 @@ std::vector<int> parse_bands(const std::string& text, int count, const std::stri
     return out;
 }
 
-/// Prints GDAL's progress on stderr, starting only once a conversion has run half a second.
-struct Progress {
-    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-    bool shown = false;
-    static int callback(double done, const char* msg, void* arg) {
-        auto* self = static_cast<Progress*>(arg);
-        if (!self->shown) {
-            if (done >= 1.0 || std::chrono::steady_clock::now() - self->start < std::chrono::milliseconds(500)) return TRUE;
-            self->shown = true;
-        }
-        return GDALTermProgress(done, msg, nullptr);
-    }
-};
-
 struct TranslateOptionsDeleter {
     void operator()(GDALTranslateOptions* p) const noexcept { GDALTranslateOptionsFree(p); }
 };
 
-void write_file(const std::filesystem::path& path, std::span<const std::byte> bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): bytes to ostream
-    out.close();
-    if (!out) throw Failure(std::string("cannot write: ") + std::strerror(errno), path.string());
-}
-
 void run_convert(const ConvertOptions& o) {
-    namespace fs = std::filesystem;
-    GDALDriverH driver = resolve_driver(o);
-    const std::string driver_name = GDALGetDriverShortName(driver);
-    std::error_code ec;
-    if (o.dst != "-" && fs::exists(o.dst, ec) && !o.overwrite) {
-        throw Failure("output exists; use --overwrite to replace it", o.dst);
-    }
-    if (o.dst != "-" && fs::exists(o.dst, ec) && fs::equivalent(o.src, o.dst, ec)) {
-        throw Failure("output is the input", o.dst, exit_usage);
-    }
+    const std::string driver_name = output_driver(o.driver, o.dst);
+    check_output(o.src, o.dst, o.overwrite);
     // A value the driver's own option list rejects is a usage error, found before anything is read or written.
-    std::map<std::string, std::string> creation_options;
-    for (const auto& co : o.creation_options) {
-        const auto eq = co.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            throw Failure("bad creation option \"" + co + "\" (expected KEY=VALUE)", o.dst, exit_usage);
-        }
-        creation_options[co.substr(0, eq)] = co.substr(eq + 1);
-    }
-    try {
-        rastio::check_creation_options(driver_name, creation_options);
-    } catch (const rastio::ArgumentError& e) {
-        throw Failure(e.what(), o.dst, exit_usage);
-    }
+    check_creation_values(driver_name, o.creation_options, o.dst);
     Input in = open_input(o.src);
 
     CPLStringList args;
@@ -175,11 +95,10 @@ void run_convert(const ConvertOptions& o) {
     std::unique_ptr<GDALTranslateOptions, TranslateOptionsDeleter> topts(GDALTranslateOptionsNew(args.List(), nullptr));
     if (!topts) throw Failure(std::string("bad conversion options: ") + CPLGetLastErrorMsg(), o.dst, exit_usage);
     Progress progress;
-    if (!quiet() && isatty(STDERR_FILENO)) GDALTranslateOptionsSetProgress(topts.get(), Progress::callback, &progress);
+    if (Progress::wanted(o.quiet)) GDALTranslateOptionsSetProgress(topts.get(), Progress::callback, &progress);
 
     // The output is made in memory, under DST's own file name so that sidecars are named after it.
-    const std::string filename = o.dst == "-" ? "stdout" : fs::path(o.dst).filename().string();
-    rastio::MemoryFile out(rastio::MemoryFileOptions{.filename = filename});
+    rastio::MemoryFile out(rastio::MemoryFileOptions{.filename = output_filename(o.dst)});
     show_as(out.name(), o.dst);
     {
         int usage_error = FALSE;
@@ -195,38 +114,7 @@ void run_convert(const ConvertOptions& o) {
     }
     in.dataset.close();
 
-    if (o.dst == "-") {
-        const auto bytes = out.getbuffer();
-        if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0) {
-            throw Failure(std::string("cannot write to stdout: ") + std::strerror(errno), "-");
-        }
-        for (const auto& name : out.files()) {
-            if (name != filename) print_warning(driver_name + " wrote a sidecar (" + name + ") that stdout cannot carry", "");
-        }
-        return;
-    }
-    // Every file (DST and its sidecars) goes to a temp name first, then is renamed into place.
-    const fs::path dir = fs::path(o.dst).parent_path();
-    std::vector<std::pair<fs::path, fs::path>> moves;
-    const auto cleanup = [&] {
-        for (const auto& [tmp, _] : moves) fs::remove(tmp, ec);
-    };
-    try {
-        for (const auto& name : out.files()) {
-            const fs::path tmp = dir / ("." + name + ".rastio-" + std::to_string(getpid()) + ".tmp");
-            moves.emplace_back(tmp, dir / name);
-            write_file(tmp, out.getbuffer(name));
-        }
-        // Sidecars first, the main file last: DST appears only once everything is in place.
-        std::stable_partition(moves.begin(), moves.end(), [&](const auto& m) { return m.second.filename() != filename; });
-        for (const auto& [tmp, final_path] : moves) {
-            fs::rename(tmp, final_path, ec);
-            if (ec) throw Failure("cannot rename " + tmp.string() + ": " + ec.message(), final_path.string());
-        }
-    } catch (...) {
-        cleanup();
-        throw;
-    }
+    write_output(out, o.dst, driver_name, o.quiet);
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-// The rastio command-line tool: rio's habits (info, convert, blocks, bounds, env), plus pipes
+// The rastio command-line tool: rio's habits (info, convert, blocks, bounds, env, warp), plus pipes
 // through memory: "-" reads stdin's bytes into a MemoryFile and writes results to stdout.
 #include <cstdio>
 #include <exception>
@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     rastio_cli::add_blocks(app);
     rastio_cli::add_bounds(app);
     rastio_cli::add_env(app);
+    rastio_cli::add_warp(app);
     try {
         app.parse(argc, argv);
         return 0;
