@@ -12,6 +12,7 @@
 #include <rastio/error.hpp>
 
 #include "dataset_parity.hpp"
+#include "dataset_state.hpp"
 #include "error_capture.hpp"
 #include "gdal_handle.hpp"
 
@@ -202,7 +203,8 @@ void read_mask_plan(const Dataset& ds, const Plan& p, std::byte* out) {
 } // namespace
 
 AnyArray Dataset::read(const ReadOptions& options) const {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     const Bands first = options.bands.empty() ? Bands{1} : Bands{options.bands.front()};
     if (count() < 1) throw ArgumentError(name() + " has no bands to read");
     const DType t = detail::band_dtype(detail::checked_band(*this, first.front()));
@@ -234,7 +236,7 @@ AnyArray Dataset::read(const ReadOptions& options) const {
 }
 
 Array<std::uint8_t> Dataset::read_masks(const ReadOptions& options) const {
-    (void)gdal_handle();
+    const detail::DatasetUse use(m_state);
     const Plan p = make_plan(*this, options, 1);
     auto out = Array<std::uint8_t>::uninitialized(shape_of(p));
     read_mask_plan(*this, p, reinterpret_cast<std::byte*>(out.data())); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): uint8 pixels as bytes
@@ -242,7 +244,7 @@ Array<std::uint8_t> Dataset::read_masks(const ReadOptions& options) const {
 }
 
 Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
-    (void)gdal_handle();
+    const detail::DatasetUse use(m_state);
     if (count() < 1) throw ArgumentError(name() + " has no bands, so no mask");
     ReadOptions o = options;
     const auto flags = mask_flags();
@@ -281,13 +283,15 @@ Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
 }
 
 MaskedArray Dataset::read_masked(const ReadOptions& options) const {
+    const detail::DatasetUse use(m_state);
     MaskedArray out{read(options), read_masks(options)};
     for (auto& v : out.mask.values()) v = v != 0 ? 255 : 0;
     return out;
 }
 
 std::vector<MaskFlags> Dataset::mask_flags() const {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     std::vector<MaskFlags> out;
     for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
         out.push_back(MaskFlags::from_gdal(GDALGetMaskFlags(GDALGetRasterBand(h, b))));
@@ -296,7 +300,8 @@ std::vector<MaskFlags> Dataset::mask_flags() const {
 }
 
 void Dataset::write_mask(const Array<std::uint8_t>& mask, const std::optional<Window>& window, MaskStorage storage) {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     detail::require_writable(*this, "write a mask");
     if (count() < 1) throw ArgumentError(name() + " has no bands to mask");
     const Window w = window.value_or(Window::full(width(), height()));
