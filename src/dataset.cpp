@@ -30,6 +30,7 @@ DatasetState::~DatasetState() {
 }
 
 void DatasetState::close() {
+    closing = true;
     std::lock_guard lock(close_mutex);
     GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
     if (h == nullptr) return;
@@ -77,7 +78,7 @@ void DatasetState::close() {
 
 void DatasetState::materialize() {
     std::lock_guard lock(close_mutex);
-    if (!direct || !direct->pending()) return;
+    if (closing || !direct || !direct->pending()) return; // a close waiting next places the pixels itself
     GDALDatasetH h = handle.exchange(nullptr);
     if (h == nullptr) return;
     ErrorCapture errors(name);
@@ -91,6 +92,36 @@ void DatasetState::materialize() {
                                     nullptr, nullptr);
     if (again == nullptr) errors.throw_io("cannot reopen " + name + " after writing its pixels", name);
     handle = again;
+}
+
+namespace {
+/// The innermost DatasetUse this thread holds (each links to the one before), or null.
+thread_local const DatasetUse* t_innermost_use = nullptr;
+} // namespace
+
+DatasetUse::DatasetUse(const std::shared_ptr<DatasetState>& st, Pixels pixels) : m_state(st.get()), m_outer(t_innermost_use) {
+    if (!st) throw ClosedError("dataset is closed (or was moved from)");
+    for (const DatasetUse* u = m_outer; u != nullptr; u = u->m_outer) {
+        if (u->m_state == m_state) { // the outer use holds the lock, so the handle cannot change
+            m_handle = u->m_handle;
+            t_innermost_use = this;
+            return;
+        }
+    }
+    if (pixels == Pixels::placed && st->has_direct.load()) st->materialize(); // takes the lock exclusively
+    st->close_mutex.lock_shared();
+    m_handle = st->handle.load();
+    if (m_handle == nullptr || st->closing.load()) {
+        st->close_mutex.unlock_shared();
+        throw ClosedError("dataset " + st->name + " is closed");
+    }
+    m_locked = true;
+    t_innermost_use = this;
+}
+
+DatasetUse::~DatasetUse() {
+    t_innermost_use = m_outer;
+    if (m_locked) m_state->close_mutex.unlock_shared();
 }
 
 namespace {
@@ -382,21 +413,7 @@ const std::string& Dataset::mode() const { return m_state ? m_state->mode : k_em
 
 namespace {
 
-/// The open handle, without placing pixels the direct writer holds: for calls that only ask
-/// the raster's size or driver.
-GDALDatasetH peek_handle(const std::shared_ptr<detail::DatasetState>& st) {
-    if (!st || !st->is_open()) {
-        throw ClosedError(st ? "dataset " + st->name + " is closed" : std::string("dataset is closed (or was moved from)"));
-    }
-    return st->handle;
-}
-
-/// The open handle, with every pixel written so far visible to GDAL.
-GDALDatasetH handle_of(const std::shared_ptr<detail::DatasetState>& st) {
-    peek_handle(st);
-    if (st->has_direct.load()) st->materialize();
-    return peek_handle(st);
-}
+using detail::DatasetUse;
 
 GDALRasterBandH band_of(GDALDatasetH h, int band, const std::string& name) {
     const int count = GDALGetRasterCount(h);
@@ -422,6 +439,7 @@ void check_writable(const std::shared_ptr<detail::DatasetState>& st, const char*
 
 namespace detail {
 
+// Both are called inside a Dataset method that holds a DatasetUse, so the handle stays open.
 GDALRasterBandH checked_band(const Dataset& ds, int band) {
     return band_of(static_cast<GDALDatasetH>(ds.gdal_handle()), band, ds.name());
 }
@@ -441,13 +459,17 @@ void require_writable(const Dataset& ds, const char* what) {
 
 } // namespace detail
 
-std::string Dataset::driver() const { return detail::driver_name(peek_handle(m_state)); }
-int Dataset::width() const { return GDALGetRasterXSize(peek_handle(m_state)); }
-int Dataset::height() const { return GDALGetRasterYSize(peek_handle(m_state)); }
-int Dataset::count() const { return GDALGetRasterCount(peek_handle(m_state)); }
+std::string Dataset::driver() const {
+    const DatasetUse use(m_state, DatasetUse::Pixels::any);
+    return detail::driver_name(use.handle());
+}
+int Dataset::width() const { return GDALGetRasterXSize(DatasetUse(m_state, DatasetUse::Pixels::any).handle()); }
+int Dataset::height() const { return GDALGetRasterYSize(DatasetUse(m_state, DatasetUse::Pixels::any).handle()); }
+int Dataset::count() const { return GDALGetRasterCount(DatasetUse(m_state, DatasetUse::Pixels::any).handle()); }
 
 std::vector<DType> Dataset::dtypes() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     std::vector<DType> out;
     for (int b = 1; b <= GDALGetRasterCount(h); ++b) out.push_back(detail::band_dtype(GDALGetRasterBand(h, b)));
     return out;
@@ -460,7 +482,8 @@ Bands Dataset::indexes() const {
 }
 
 CRS Dataset::crs() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     // GDAL parses georeferencing lazily and may complain here (e.g. "Key N of unknown type"):
     // keep its messages off stderr.
     ErrorCapture quiet(detail::WarningPolicy::drop);
@@ -470,7 +493,8 @@ CRS Dataset::crs() const {
 }
 
 Affine Dataset::transform() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     std::array<double, 6> gt{};
     ErrorCapture quiet(detail::WarningPolicy::drop);
     if (GDALGetGeoTransform(h, gt.data()) != CE_None) return Affine::identity();
@@ -478,13 +502,15 @@ Affine Dataset::transform() const {
 }
 
 std::optional<double> Dataset::nodata() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     if (GDALGetRasterCount(h) < 1) return std::nullopt;
     return detail::band_nodata(GDALGetRasterBand(h, 1));
 }
 
 std::vector<std::optional<double>> Dataset::nodatavals() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     std::vector<std::optional<double>> out;
     for (int b = 1; b <= GDALGetRasterCount(h); ++b) out.push_back(detail::band_nodata(GDALGetRasterBand(h, b)));
     return out;
@@ -513,7 +539,8 @@ std::pair<double, double> Dataset::res() const {
 }
 
 std::vector<std::pair<int, int>> Dataset::block_shapes() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     std::vector<std::pair<int, int>> out;
     for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
         int bx = 0, by = 0;
@@ -524,7 +551,8 @@ std::vector<std::pair<int, int>> Dataset::block_shapes() const {
 }
 
 Profile Dataset::profile() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     Profile p;
     p.driver = detail::driver_name(h);
     p.width = GDALGetRasterXSize(h);
@@ -559,7 +587,8 @@ Profile Dataset::profile() const {
 }
 
 Tags Dataset::tags(int band, const std::string& ns) const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     GDALMajorObjectH obj = band == 0 ? static_cast<GDALMajorObjectH>(h) : band_of(h, band, m_state->name);
     Tags out;
     char** md = GDALGetMetadata(obj, ns.empty() ? nullptr : ns.c_str());
@@ -573,7 +602,8 @@ Tags Dataset::tags(int band, const std::string& ns) const {
 }
 
 void Dataset::update_tags(const Tags& tags, int band, const std::string& ns) {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     check_writable(m_state, "update tags");
     GDALMajorObjectH obj = band == 0 ? static_cast<GDALMajorObjectH>(h) : band_of(h, band, m_state->name);
     ErrorCapture errors(m_state->name);
@@ -585,27 +615,31 @@ void Dataset::update_tags(const Tags& tags, int band, const std::string& ns) {
 }
 
 std::vector<std::string> Dataset::descriptions() const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     std::vector<std::string> out;
     for (int b = 1; b <= GDALGetRasterCount(h); ++b) out.emplace_back(GDALGetDescription(GDALGetRasterBand(h, b)));
     return out;
 }
 
 void Dataset::set_description(int band, const std::string& text) {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     check_writable(m_state, "set a band description");
     GDALSetDescription(band_of(h, band, m_state->name), text.c_str());
 }
 
 void Dataset::set_crs(const CRS& crs) {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     check_writable(m_state, "set the CRS");
     ErrorCapture errors(m_state->name);
     if (GDALSetProjection(h, crs.to_wkt().c_str()) != CE_None) errors.throw_io("cannot set the CRS", m_state->name);
 }
 
 void Dataset::set_transform(const Affine& transform) {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     check_writable(m_state, "set the transform");
     ErrorCapture errors(m_state->name);
     auto gt = transform.to_gdal();
@@ -613,17 +647,19 @@ void Dataset::set_transform(const Affine& transform) {
 }
 
 void Dataset::set_nodata(std::optional<double> nodata) {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     check_writable(m_state, "set the nodata value");
     for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
         detail::set_band_nodata(GDALGetRasterBand(h, b), nodata, m_state->name);
     }
 }
 
-void* Dataset::gdal_handle() const { return handle_of(m_state); }
+void* Dataset::gdal_handle() const { return DatasetUse(m_state).handle(); }
 
 Shape Dataset::checked_shape(const Bands& bands, const Window& window, std::size_t elem_size) const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     if (bands.empty()) throw ArgumentError("no bands given to read from " + m_state->name);
     for (int b : bands) band_of(h, b, m_state->name);
     // As rasterio: a window running past the edges reads the part inside (possibly nothing).
@@ -666,7 +702,8 @@ AnyArray Dataset::read(const Bands& bands) const { return read(bands, Window::fu
 AnyArray Dataset::read(const Window& window) const { return read(indexes(), window); }
 
 AnyArray Dataset::read(const Bands& bands, const Window& window) const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     if (bands.empty()) throw ArgumentError("no bands given to read from " + m_state->name);
     const DType t = detail::band_dtype(band_of(h, bands.front(), m_state->name));
     auto out = AnyArray::uninitialized(t, checked_shape(bands, window, dtype_size(t)));
@@ -675,7 +712,8 @@ AnyArray Dataset::read(const Bands& bands, const Window& window) const {
 }
 
 void Dataset::read_into(const Bands& bands, const Window& requested, DType t, std::span<std::byte> out) const {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     const Shape shape = checked_shape(bands, requested, dtype_size(t));
     const Window window = requested.cropped(GDALGetRasterXSize(h), GDALGetRasterYSize(h));
     const std::size_t esize = dtype_size(t);
@@ -742,7 +780,7 @@ void Dataset::write(const AnyArray& array, const Bands& bands) {
 }
 
 void Dataset::write(const AnyArray& array, const Bands& bands, const Window& window) {
-    peek_handle(m_state);
+    const DatasetUse use(m_state);
     const Shape want{bands.size(), static_cast<std::size_t>(std::max(window.height, 0)),
                      static_cast<std::size_t>(std::max(window.width, 0))};
     if (array.shape() != want) {
@@ -753,7 +791,8 @@ void Dataset::write(const AnyArray& array, const Bands& bands, const Window& win
 }
 
 void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std::span<const std::byte> data) {
-    GDALDatasetH h = handle_of(m_state);
+    const DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     check_writable(m_state, "write");
     if (bands.empty()) throw ArgumentError("no bands given to write to " + m_state->name);
     for (int b : bands) band_of(h, b, m_state->name);
@@ -818,9 +857,12 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
 Dataset open(const std::string& path, const std::string& mode, const Options& options) {
     detail::ensure_gdal();
     auto mf = detail::find_memory_file(path);
-    if (mf && mode != "r") {
+    std::shared_lock<std::shared_mutex> opening; // a MemoryFile's close() waits until the dataset is tracked
+    if (mf) {
+        opening = std::shared_lock(mf->open_mutex);
         std::lock_guard lock(mf->mutex);
-        if (mf->readonly) {
+        mf->check_open();
+        if (mode != "r" && mf->readonly) {
             throw ModeError("cannot open " + path + " in mode \"" + mode +
                             "\": its MemoryFile was made from bytes and is read-only, so GDAL may not write to them");
         }
@@ -836,8 +878,11 @@ Dataset open(const std::string& path, const std::string& mode, const Profile& pr
         throw ArgumentError("mode \"" + mode + "\" with a profile: use \"w\" to create a dataset");
     }
     auto mf = detail::find_memory_file(path);
+    std::shared_lock<std::shared_mutex> opening; // a MemoryFile's close() waits until the dataset is tracked
     if (mf) {
+        opening = std::shared_lock(mf->open_mutex);
         std::lock_guard lock(mf->mutex);
+        mf->check_open();
         if (mf->readonly) {
             throw ModeError("cannot create a dataset at " + path + ": its MemoryFile was made from bytes and is read-only");
         }

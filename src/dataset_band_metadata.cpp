@@ -10,6 +10,7 @@
 #include <rastio/error.hpp>
 
 #include "dataset_parity.hpp"
+#include "dataset_state.hpp"
 #include "error_capture.hpp"
 
 namespace rastio {
@@ -17,6 +18,7 @@ namespace rastio {
 using detail::ErrorCapture;
 
 std::vector<ColorInterp> Dataset::colorinterp() const {
+    const detail::DatasetUse use(m_state);
     std::vector<ColorInterp> out;
     for (int b = 1; b <= count(); ++b) {
         const int ci = GDALGetRasterColorInterpretation(detail::checked_band(*this, b));
@@ -27,6 +29,7 @@ std::vector<ColorInterp> Dataset::colorinterp() const {
 }
 
 void Dataset::set_colorinterp(const std::vector<ColorInterp>& interp) {
+    const detail::DatasetUse use(m_state);
     detail::require_writable(*this, "set the color interpretation");
     detail::require_per_band(*this, interp.size(), "set_colorinterp");
     ErrorCapture errors(name());
@@ -41,12 +44,14 @@ void Dataset::set_colorinterp(const std::vector<ColorInterp>& interp) {
 }
 
 void Dataset::set_descriptions(const std::vector<std::string>& texts) {
+    const detail::DatasetUse use(m_state);
     detail::require_writable(*this, "set band descriptions");
     detail::require_per_band(*this, texts.size(), "set_descriptions");
     for (std::size_t i = 0; i < texts.size(); ++i) set_description(static_cast<int>(i) + 1, texts[i]);
 }
 
 std::vector<std::string> Dataset::units() const {
+    const detail::DatasetUse use(m_state);
     std::vector<std::string> out;
     for (int b = 1; b <= count(); ++b) {
         const char* u = GDALGetRasterUnitType(detail::checked_band(*this, b));
@@ -56,6 +61,7 @@ std::vector<std::string> Dataset::units() const {
 }
 
 void Dataset::set_units(const std::vector<std::string>& units) {
+    const detail::DatasetUse use(m_state);
     detail::require_writable(*this, "set band units");
     detail::require_per_band(*this, units.size(), "set_units");
     ErrorCapture errors(name());
@@ -67,18 +73,21 @@ void Dataset::set_units(const std::vector<std::string>& units) {
 }
 
 std::vector<double> Dataset::scales() const {
+    const detail::DatasetUse use(m_state);
     std::vector<double> out;
     for (int b = 1; b <= count(); ++b) out.push_back(GDALGetRasterScale(detail::checked_band(*this, b), nullptr));
     return out;
 }
 
 std::vector<double> Dataset::offsets() const {
+    const detail::DatasetUse use(m_state);
     std::vector<double> out;
     for (int b = 1; b <= count(); ++b) out.push_back(GDALGetRasterOffset(detail::checked_band(*this, b), nullptr));
     return out;
 }
 
 void Dataset::set_scales(const std::vector<double>& scales) {
+    const detail::DatasetUse use(m_state);
     detail::require_writable(*this, "set band scales");
     detail::require_per_band(*this, scales.size(), "set_scales");
     ErrorCapture errors(name());
@@ -90,6 +99,7 @@ void Dataset::set_scales(const std::vector<double>& scales) {
 }
 
 void Dataset::set_offsets(const std::vector<double>& offsets) {
+    const detail::DatasetUse use(m_state);
     detail::require_writable(*this, "set band offsets");
     detail::require_per_band(*this, offsets.size(), "set_offsets");
     ErrorCapture errors(name());
@@ -101,6 +111,7 @@ void Dataset::set_offsets(const std::vector<double>& offsets) {
 }
 
 Colormap Dataset::colormap(int band) const {
+    const detail::DatasetUse use(m_state);
     GDALColorTableH ct = GDALGetRasterColorTable(detail::checked_band(*this, band));
     if (ct == nullptr) {
         throw ArgumentError("band " + std::to_string(band) + " of " + name() + " has no colormap (no color table)");
@@ -115,6 +126,7 @@ Colormap Dataset::colormap(int band) const {
 }
 
 void Dataset::write_colormap(int band, const Colormap& colormap) {
+    const detail::DatasetUse use(m_state);
     GDALRasterBandH b = detail::checked_band(*this, band);
     detail::require_writable(*this, "write a colormap");
     if (colormap.empty()) throw ArgumentError("empty colormap for band " + std::to_string(band) + " of " + name());
@@ -134,7 +146,8 @@ void Dataset::write_colormap(int band, const Colormap& colormap) {
 }
 
 GCPs Dataset::gcps() const {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     GCPs out;
     const int n = GDALGetGCPCount(h);
     const GDAL_GCP* list = GDALGetGCPs(h);
@@ -149,7 +162,8 @@ GCPs Dataset::gcps() const {
 }
 
 std::optional<RPC> Dataset::rpcs() const {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     CSLConstList md = GDALGetMetadata(h, "RPC");
     if (md == nullptr) return std::nullopt;
     GDALRPCInfoV2 info{};

@@ -10,6 +10,7 @@
 #include <rastio/error.hpp>
 
 #include "dataset_parity.hpp"
+#include "dataset_state.hpp"
 #include "error_capture.hpp"
 
 namespace rastio {
@@ -46,6 +47,7 @@ void check_block(const Dataset& ds, const Grid& g, int band, int row, int col) {
 } // namespace
 
 std::vector<BlockWindow> Dataset::block_windows(int band) const {
+    const detail::DatasetUse use(m_state);
     const Grid g = grid_of(detail::checked_band(*this, band));
     std::vector<BlockWindow> out;
     out.reserve(static_cast<std::size_t>(g.n_rows) * static_cast<std::size_t>(g.n_cols));
@@ -56,12 +58,14 @@ std::vector<BlockWindow> Dataset::block_windows(int band) const {
 }
 
 Window Dataset::block_window(int band, int row, int col) const {
+    const detail::DatasetUse use(m_state);
     const Grid g = grid_of(detail::checked_band(*this, band));
     check_block(*this, g, band, row, col);
     return clipped(g, row, col, width(), height());
 }
 
 std::uint64_t Dataset::block_size(int band, int row, int col) const {
+    const detail::DatasetUse use(m_state);
     GDALRasterBandH b = detail::checked_band(*this, band);
     check_block(*this, grid_of(b), band, row, col);
     const std::string key = "BLOCK_SIZE_" + std::to_string(col) + "_" + std::to_string(row);
@@ -71,6 +75,7 @@ std::uint64_t Dataset::block_size(int band, int row, int col) const {
 }
 
 std::vector<int> Dataset::overviews(int band) const {
+    const detail::DatasetUse use(m_state);
     GDALRasterBandH b = detail::checked_band(*this, band);
     std::vector<int> out;
     const int n = GDALGetOverviewCount(b);
@@ -84,7 +89,8 @@ std::vector<int> Dataset::overviews(int band) const {
 }
 
 void Dataset::build_overviews(const std::vector<int>& factors, Resampling resampling) {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     detail::require_writable(*this, "build overviews");
     const char* alg = detail::to_overview_alg(resampling);
     if (factors.empty()) throw ArgumentError("no overview factors given for " + name() + "; e.g. {2, 4, 8}");

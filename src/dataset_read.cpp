@@ -13,6 +13,7 @@
 #include <rastio/error.hpp>
 
 #include "dataset_parity.hpp"
+#include "dataset_state.hpp"
 #include "error_capture.hpp"
 #include "gdal_handle.hpp"
 
@@ -287,7 +288,8 @@ void read_mask_plan(const Dataset& ds, Plan p, std::byte* out) {
 } // namespace
 
 AnyArray Dataset::read(const ReadOptions& options) const {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     const Bands first = options.bands.empty() ? Bands{1} : Bands{options.bands.front()};
     if (count() < 1) throw ArgumentError(name() + " has no bands to read");
     const DType t = detail::band_dtype(detail::checked_band(*this, first.front()));
@@ -336,7 +338,7 @@ AnyArray Dataset::read(const ReadOptions& options) const {
 }
 
 Array<std::uint8_t> Dataset::read_masks(const ReadOptions& options) const {
-    (void)gdal_handle();
+    const detail::DatasetUse use(m_state);
     const Plan p = make_plan(*this, options, 1);
     auto out = Array<std::uint8_t>::uninitialized(shape_of(p));
     read_mask_plan(*this, p, reinterpret_cast<std::byte*>(out.data())); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): uint8 pixels as bytes
@@ -344,7 +346,7 @@ Array<std::uint8_t> Dataset::read_masks(const ReadOptions& options) const {
 }
 
 Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
-    (void)gdal_handle();
+    const detail::DatasetUse use(m_state);
     if (count() < 1) throw ArgumentError(name() + " has no bands, so no mask");
     ReadOptions o = options;
     const auto flags = mask_flags();
@@ -371,7 +373,7 @@ Array<std::uint8_t> Dataset::dataset_mask(const ReadOptions& options) const {
 }
 
 MaskedArray Dataset::read_masked(const ReadOptions& options) const {
-    (void)gdal_handle();
+    const detail::DatasetUse use(m_state);
     MaskedArray out;
     if (!options.boundless || !options.window) {
         // rasterio's masked read leaves the values as read: fill_value only names what fills them.
@@ -395,7 +397,8 @@ MaskedArray Dataset::read_masked(const ReadOptions& options) const {
 }
 
 std::vector<MaskFlags> Dataset::mask_flags() const {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     std::vector<MaskFlags> out;
     for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
         out.push_back(MaskFlags::from_gdal(GDALGetMaskFlags(GDALGetRasterBand(h, b))));
@@ -404,7 +407,8 @@ std::vector<MaskFlags> Dataset::mask_flags() const {
 }
 
 void Dataset::write_mask(const Array<std::uint8_t>& mask, const std::optional<Window>& window, MaskStorage storage) {
-    auto* h = static_cast<GDALDatasetH>(gdal_handle());
+    const detail::DatasetUse use(m_state);
+    GDALDatasetH h = use.handle();
     detail::require_writable(*this, "write a mask");
     if (count() < 1) throw ArgumentError(name() + " has no bands to mask");
     const Window w = window.value_or(Window::full(width(), height()));

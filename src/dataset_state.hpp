@@ -3,7 +3,7 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <string>
 
 #include <gdal.h>
@@ -46,8 +46,42 @@ struct DatasetState {
     std::unique_ptr<GTiffDirectWriter> direct;
     /// Whether `direct` is set: what other threads may look at (close() clears both under the lock).
     std::atomic<bool> has_direct{false};
-    /// Serialises close() and materialize(), which both swap the handle.
-    std::mutex close_mutex;
+    /// Every call on the dataset holds it shared for its whole length (DatasetUse); close() and
+    /// materialize(), which swap the handle, hold it exclusively: a close on another thread waits
+    /// for the calls in flight, and calls after it throw ClosedError.
+    std::shared_mutex close_mutex;
+    /// Set by close() before it waits for the lock: calls that start then throw ClosedError at
+    /// once, so a thread calling in a loop cannot keep the close waiting (the lock prefers readers).
+    std::atomic<bool> closing{false};
+};
+
+/// One call's hold on an open dataset: the handle stays open until the DatasetUse goes, even when
+/// another thread closes the dataset (or its MemoryFile) meanwhile; that close waits. Throws
+/// ClosedError when the dataset is closed or moved from. A use nested in another use of the same
+/// dataset on the same thread (a Dataset method calling another) takes no second lock: the mutex
+/// is not recursive, and a close waiting between the two would deadlock them.
+class DatasetUse {
+public:
+    /// What a call needs of the pixels the direct writer still holds.
+    enum class Pixels {
+        placed, ///< in the file, where GDAL sees them (materialize() first)
+        any,    ///< nothing: the call asks only the raster's size, driver or name
+    };
+    explicit DatasetUse(const std::shared_ptr<DatasetState>& st, Pixels pixels = Pixels::placed);
+    DatasetUse(const DatasetUse&) = delete;
+    DatasetUse& operator=(const DatasetUse&) = delete;
+    DatasetUse(DatasetUse&&) = delete;
+    DatasetUse& operator=(DatasetUse&&) = delete;
+    ~DatasetUse();
+
+    /// The open handle, valid while this DatasetUse lives.
+    GDALDatasetH handle() const noexcept { return m_handle; }
+
+private:
+    DatasetState* m_state;
+    GDALDatasetH m_handle = nullptr;
+    const DatasetUse* m_outer; // the use this thread held before, innermost first
+    bool m_locked = false;     // false when nested in a use of the same dataset
 };
 
 /// Opens `path` with GDAL in mode "r" or "r+".

@@ -145,7 +145,7 @@ std::string MemoryFileState::open_writer() const {
 }
 
 void MemoryFileState::check_open() const {
-    if (closed) throw ClosedError("MemoryFile " + path + " is closed");
+    if (closed || closing.load()) throw ClosedError("MemoryFile " + path + " is closed");
 }
 
 void MemoryFileState::check_no_writer(const char* operation) const {
@@ -166,7 +166,9 @@ std::span<const std::byte> MemoryFileState::buffer() const {
 
 void MemoryFileState::close() {
     std::vector<std::weak_ptr<DatasetState>> to_close;
+    closing = true;
     {
+        const std::unique_lock opening(open_mutex); // waits for opens in flight; later ones see `closing`
         std::lock_guard lock(mutex);
         if (closed) return;
         closed = true;
@@ -366,6 +368,7 @@ bool MemoryFile::exists() const {
 
 Dataset MemoryFile::open(const Options& options) {
     auto& st = state();
+    const std::shared_lock opening(st.open_mutex); // close() waits until the dataset is tracked
     {
         std::lock_guard lock(st.mutex);
         st.check_open();
@@ -383,6 +386,7 @@ Dataset MemoryFile::open(const Options& options) {
 
 Dataset MemoryFile::open(const Profile& profile) {
     auto& st = state();
+    const std::shared_lock opening(st.open_mutex); // close() waits until the dataset is tracked
     {
         std::lock_guard lock(st.mutex);
         st.check_open();
@@ -631,6 +635,7 @@ std::string ZipMemoryFile::member_path(const std::string& path_in_zip) const {
 
 Dataset ZipMemoryFile::open(const std::string& path_in_zip, const Options& options) {
     auto& st = m_file.state();
+    const std::shared_lock opening(st.open_mutex); // close() waits until the dataset is tracked
     {
         std::lock_guard lock(st.mutex);
         st.check_open();
@@ -650,6 +655,7 @@ Dataset ZipMemoryFile::open(const std::string& path_in_zip, const Options& optio
 
 std::vector<std::string> ZipMemoryFile::namelist() const {
     auto& st = m_file.state();
+    const std::shared_lock reading(st.open_mutex); // close() waits: the archive's bytes stay until the list is made
     {
         std::lock_guard lock(st.mutex);
         st.check_open();

@@ -1,9 +1,11 @@
 #pragma once
 // Private: the state behind a MemoryFile, and the registry that maps /vsimem/ paths to it.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,14 @@ struct MemoryFileState {
     std::shared_ptr<void> storage; // adopted bytes GDAL reads without owning
     bool gdal_owns_bytes = false;  // copied bytes handed to GDAL: close() takes them back for reuse
 
+    /// Held shared by whoever opens a dataset on this file, from its checks until the dataset is
+    /// tracked; close() holds it exclusively while it marks the file closed. So every dataset
+    /// opened on the file is tracked (and closed by close() before the bytes go) or refused with
+    /// ClosedError; none reads bytes being freed. Taken before `mutex`, never while holding it.
+    std::shared_mutex open_mutex;
+    /// Set by close() before it waits for `open_mutex`: opens that start then throw ClosedError
+    /// at once, so threads opening in a loop cannot keep the close waiting.
+    std::atomic<bool> closing{false};
     mutable std::mutex mutex;
     bool closed = false;
     std::uint64_t pos = 0;

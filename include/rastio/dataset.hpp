@@ -93,6 +93,9 @@ struct BlockWindow {
 enum class MaskStorage { internal, sidecar };
 
 /// A raster dataset. Move-only; closing is idempotent; any use after close() throws ClosedError.
+/// Threads: open one Dataset per thread (GDAL datasets are not thread-safe). Closing it, or the
+/// MemoryFile it came from, on another thread is safe: the close waits for the call in flight,
+/// which completes, and every later call throws ClosedError.
 class Dataset {
 public:
     /// A closed dataset.
@@ -262,6 +265,8 @@ public:
     void write_bytes(const Bands& bands, const Window& window, DType t, std::span<const std::byte> data);
 
     /// GDAL's handle, for calls rastio does not wrap; owned by this dataset, valid until close().
+    /// Calls made through it are the caller's: unlike rastio's own calls, a close() on another
+    /// thread (of this dataset or its MemoryFile) does not wait for them, so make sure none runs.
     void* gdal_handle() const;
 
 private:
