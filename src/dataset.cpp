@@ -9,6 +9,7 @@
 
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
+#include <rastio/path.hpp>
 
 #include "dataset_parity.hpp"
 #include "dataset_state.hpp"
@@ -31,6 +32,7 @@ void DatasetState::close() {
     std::lock_guard lock(close_mutex);
     GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
     if (h == nullptr) return;
+    const auto release_after_close = std::move(keep_alive); // destroyed after GDALClose below
     ErrorCapture errors;
     if (copy_driver != nullptr) {
         // An in-memory target's previous bytes, put back if the copy fails (a copy truncates first).
@@ -782,8 +784,9 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
     }
 }
 
-Dataset open(const std::string& path, const std::string& mode, const Options& options) {
+Dataset open(const std::string& path_or_url, const std::string& mode, const Options& options) {
     detail::ensure_gdal();
+    const std::string path = vsi_path(path_or_url); // URLs as rasterio parses them
     auto mf = detail::find_memory_file(path);
     if (mf && mode != "r") {
         std::lock_guard lock(mf->mutex);
@@ -797,8 +800,9 @@ Dataset open(const std::string& path, const std::string& mode, const Options& op
     return Dataset(std::move(st));
 }
 
-Dataset open(const std::string& path, const std::string& mode, const Profile& profile) {
+Dataset open(const std::string& path_or_url, const std::string& mode, const Profile& profile) {
     detail::ensure_gdal();
+    const std::string path = vsi_path(path_or_url);
     if (mode != "w") {
         throw ArgumentError("mode \"" + mode + "\" with a profile: use \"w\" to create a dataset");
     }

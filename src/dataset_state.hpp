@@ -46,6 +46,8 @@ struct DatasetState {
     std::unique_ptr<GTiffDirectWriter> direct;
     /// Whether `direct` is set: what other threads may look at (close() clears both under the lock).
     std::atomic<bool> has_direct{false};
+    /// What GDAL reads through (a ByteSource's registration): released once the handle is closed.
+    std::shared_ptr<void> keep_alive;
     /// Serialises close() and materialize(), which both swap the handle.
     std::mutex close_mutex;
 };
