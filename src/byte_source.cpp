@@ -127,6 +127,12 @@ struct SourceEntry {
     std::string label;    // for messages: the source's name(), or "ByteSource #<id>"
     std::string filename; // the file GDAL sees under /vsirastio/<id>/
     std::uint64_t size = 0;
+    // The first head_limit() bytes, fetched in one read_at() on first use: drivers read a header
+    // in many small pieces, and open a file several times; a remote source would pay each.
+    std::mutex head_mutex;
+    std::vector<std::byte> head;
+    bool head_loaded = false;
+    std::uint64_t head_limit() const { return std::min<std::uint64_t>(size, 64 * 1024); }
 };
 
 class Registry {
@@ -261,7 +267,20 @@ size_t cb_read(void* fp, void* buffer, size_t size, size_t count) {
     if (n < want) h->eof = true;
     if (n == 0) return 0;
     try {
-        h->entry->source->read_at(h->pos, {static_cast<std::byte*>(buffer), static_cast<std::size_t>(n)});
+        auto& e = *h->entry;
+        const std::span<std::byte> out(static_cast<std::byte*>(buffer), static_cast<std::size_t>(n));
+        if (h->pos + n <= e.head_limit()) {
+            std::lock_guard lock(e.head_mutex);
+            if (!e.head_loaded) {
+                std::vector<std::byte> head(static_cast<std::size_t>(e.head_limit()));
+                e.source->read_at(0, head);
+                e.head = std::move(head);
+                e.head_loaded = true;
+            }
+            std::copy_n(e.head.begin() + static_cast<std::ptrdiff_t>(h->pos), out.size(), out.begin());
+        } else {
+            e.source->read_at(h->pos, out);
+        }
     } catch (...) {
         report(*h->entry, "cannot read " + std::to_string(n) + " bytes at offset " + std::to_string(h->pos),
                std::current_exception());

@@ -208,7 +208,7 @@ std::shared_ptr<DatasetState> open_dataset(const std::string& path, const std::s
     GDALDatasetH h = GDALOpenEx(path.c_str(), flags, nullptr, open_options.get(), nullptr);
     if (h == nullptr) {
         VSIStatBufL st;
-        if (VSIStatL(path.c_str(), &st) != 0 && path.find("/vsizip/") == std::string::npos) {
+        if (VSIStatL(path.c_str(), &st) != 0 && path.find("/vsizip/") == std::string::npos && !is_remote(path)) {
             throw IOError("cannot open " + path + ": no such file", path, CPLE_OpenFailed, errors.message());
         }
         errors.throw_io("cannot open dataset", path);
