@@ -787,6 +787,7 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
 Dataset open(const std::string& path_or_url, const std::string& mode, const Options& options) {
     detail::ensure_gdal();
     const std::string path = vsi_path(path_or_url); // URLs as rasterio parses them
+    if (is_remote(path)) detail::enable_network_diagnostics();
     auto mf = detail::find_memory_file(path);
     if (mf && mode != "r") {
         std::lock_guard lock(mf->mutex);

@@ -3,6 +3,7 @@
 #include "error_capture.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include <cpl_conv.h>
 
@@ -13,8 +14,14 @@ IOError::IOError(const std::string& what, std::string path, int gdal_errno, std:
 
 namespace detail {
 
+namespace {
+std::atomic<bool> network_diagnostics{false};
+} // namespace
+
+void enable_network_diagnostics() noexcept { network_diagnostics.store(true, std::memory_order_relaxed); }
+
 ErrorCapture::ErrorCapture() : m_pusher(&ErrorCapture::handler, this) {
-    if (CPLGetConfigOption("CPL_DEBUG", nullptr) == nullptr) {
+    if (network_diagnostics.load(std::memory_order_relaxed) && CPLGetConfigOption("CPL_DEBUG", nullptr) == nullptr) {
         CPLSetThreadLocalConfigOption("CPL_DEBUG", "VSICURL");
         m_set_debug = true;
     }
