@@ -142,6 +142,28 @@ TEST(ByteSourceTest, ReadFailureIsAnIOErrorNamingTheSource) {
     EXPECT_EQ(rastio::registered_byte_sources(), 0U);
 }
 
+TEST(ByteSourceTest, ReadFailureUnderGdalThreadsIsAnIOErrorAndPrintsNothing) {
+    auto bytes = rastio::test::make_gtiff(1024, 512, 3, {"TILED=YES", "COMPRESS=DEFLATE", "BLOCKXSIZE=128",
+                                                         "BLOCKYSIZE=128"});
+    auto src = std::make_shared<CountingSource>(bytes, "gs://bucket/threads.tif");
+    rastio::Env env({{"GDAL_NUM_THREADS", "2"}});
+    auto ds = rastio::open(src);
+    rastio::MemoryFile mf(bytes);
+    auto local = mf.open();
+    expect_same_read(ds, local, {.window = rastio::Window{0, 0, 1024, 256}});
+    src->fail_after = src->reads;
+    testing::internal::CaptureStderr();
+    std::string what;
+    try {
+        (void)ds.read(rastio::ReadOptions{.window = rastio::Window{0, 256, 1024, 256}});
+    } catch (const rastio::IOError& e) {
+        what = e.what();
+    }
+    const std::string printed = testing::internal::GetCapturedStderr();
+    EXPECT_NE(what.find("gs://bucket/threads.tif"), std::string::npos) << what;
+    EXPECT_EQ(printed, "");
+}
+
 TEST(ByteSourceTest, OpenFailuresNameTheSource) {
     auto bytes = rastio::test::make_gtiff(64, 64, 1);
     {
