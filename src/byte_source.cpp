@@ -310,7 +310,8 @@ int cb_read_multi_range(void* fp, int n, void** data, const vsi_l_offset* offset
         }
         h->entry->source->read_ranges(ranges);
     } catch (...) {
-        report(*h->entry, "cannot read " + std::to_string(n) + " ranges (" + std::to_string(total) + " bytes)",
+        report(*h->entry, "cannot read " + std::to_string(total) + " bytes in " + std::to_string(n) +
+                              (n == 1 ? " range" : " ranges"),
                std::current_exception());
         return -1;
     }
