@@ -7,6 +7,7 @@
 
 #include <cpl_vsi.h>
 
+#include <rastio/env.hpp>
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
 #include <rastio/path.hpp>
@@ -787,7 +788,13 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
 Dataset open(const std::string& path_or_url, const std::string& mode, const Options& options) {
     detail::ensure_gdal();
     const std::string path = vsi_path(path_or_url); // URLs as rasterio parses them
-    if (is_remote(path)) detail::enable_network_diagnostics();
+    // A remote raster's sidecars are not looked for unless asked (GDAL_DISABLE_READDIR_ON_OPEN
+    // set to anything): each probe is a request, six of them for a GeoTIFF.
+    std::optional<Env> remote_defaults;
+    if (is_remote(path)) {
+        detail::enable_network_diagnostics();
+        if (!Env::get("GDAL_DISABLE_READDIR_ON_OPEN")) remote_defaults.emplace(Options{{"GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"}});
+    }
     auto mf = detail::find_memory_file(path);
     if (mf && mode != "r") {
         std::lock_guard lock(mf->mutex);

@@ -42,7 +42,7 @@ def check(condition, message):
 def child_env(extra=None):
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    env["GDAL_DISABLE_READDIR_ON_OPEN"] = "EMPTY_DIR"
+    env.pop("GDAL_DISABLE_READDIR_ON_OPEN", None)  # rastio's default for remote paths is tested
     env["GDAL_HTTP_MAX_RETRY"] = "0"
     env.update(extra or {})
     return env
@@ -95,6 +95,9 @@ def case_windows(args, server, root, source=False):
         rc, out, _, _ = run([args.probe, server.url(name), os.path.join(root, name)] + extra + opts)
         check(rc == 0 and "identical=yes" in out, f"{name} {opts}: not the pixels of the local copy (exit {rc})")
         check("registered_after=0" in out, "a ByteSource stayed registered after its dataset closed")
+    names = {r["path"].split("?", 1)[0] for r in server.requests}
+    check(names <= {f"/ok/{name}" for name, _ in READS},
+          f"requests for other files than the raster (sidecars, listings): {sorted(names)}")
     gets = [r for r in server.requests if r["method"] == "GET"]
     check(gets, "the server saw no GET")
     for r in gets:
@@ -157,6 +160,13 @@ def case_delay(args, server, root):
     check(n >= 2, f"only {n} requests")
     check(secs >= 0.05 * 2, f"{n} requests each delayed 50 ms took only {secs:.2f} s")
     print(f"delay 50 ms: {n} requests, {secs:.2f} s")
+    # Sidecars are looked for when the user asks (GDAL's option honoured over rastio's default).
+    server.requests.clear()
+    rc, out, _, _ = run([args.probe, server.url("cog.tif"), os.path.join(root, "cog.tif"), "--window", "0,0,64,64"],
+                        env={"GDAL_DISABLE_READDIR_ON_OPEN": "FALSE"})
+    check(rc == 0 and "identical=yes" in out, "the read with sidecar lookups differs")
+    probes = [r["path"] for r in server.requests if not r["path"].endswith("/cog.tif")]
+    check(probes, "GDAL_DISABLE_READDIR_ON_OPEN=FALSE looked for no sidecar")
 
 
 def case_tool(args, server, root):
