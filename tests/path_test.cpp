@@ -1,5 +1,7 @@
 // rastio::vsi_path: dataset paths and URLs parsed as rasterio parses them.
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <rastio/rastio.hpp>
@@ -52,6 +54,20 @@ TEST(PathTest, IsRemote) {
     EXPECT_FALSE(rastio::is_remote("zip:///tmp/a.zip!x.tif"));
     EXPECT_FALSE(rastio::is_remote("/vsimem/x.tif"));
     EXPECT_FALSE(rastio::is_remote("x.tif"));
+}
+
+TEST(PathTest, CreateTakesAFileUrl) {
+    const auto dir = std::filesystem::temp_directory_path() / ("rastio-path-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = (dir / "made.tif").string();
+    {
+        auto ds = rastio::open("file://" + file, "w",
+                               rastio::Profile{.driver = "GTiff", .width = 8, .height = 4, .count = 1,
+                                               .dtype = rastio::DType::uint8});
+        EXPECT_EQ(ds.name(), file);
+    }
+    EXPECT_EQ(rastio::open(file).width(), 8);
+    std::filesystem::remove_all(dir);
 }
 
 TEST(PathTest, OpenTakesFileAndZipUrls) {
