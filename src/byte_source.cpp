@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
@@ -230,7 +231,7 @@ int cb_stat(void*, const char* path, VSIStatBufL* buf, int) {
 char** cb_sibling_files(void*, const char* dir) {
     // No sidecars: GDAL then does not probe for .aux.xml, .ovr, .msk through the source.
     (void)dir;
-    return CSLAddString(nullptr, ""); // an empty list, not null ("unknown")
+    return static_cast<char**>(CPLCalloc(1, sizeof(char*))); // an empty list (GDAL frees it), not null ("unknown")
 }
 
 void* cb_open(void*, const char* path, const char* access) {
