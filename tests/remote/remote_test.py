@@ -170,8 +170,8 @@ def case_delay(args, server, root):
 
 
 def case_tool(args, server, root):
-    if not args.rastio:
-        raise Skipped("the rastio tool is not built (RASTIO_BUILD_TOOLS=OFF)")
+    if not args.rastio or not os.path.isfile(args.rastio):
+        raise Skipped("the rastio tool is not built (RASTIO_BUILD_TOOLS=OFF, or not this target)")
     local = os.path.join(root, "cog.tif")
     rc, remote_out, _, _ = run([args.rastio, "info", server.url("cog.tif")])
     check(rc == 0, f"rastio info URL exited {rc}")
