@@ -10,6 +10,7 @@
 #include <rastio/env.hpp>
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
+#include <rastio/path.hpp>
 
 #include "dataset_parity.hpp"
 #include "dataset_state.hpp"
@@ -34,6 +35,7 @@ void DatasetState::close() {
     std::lock_guard lock(close_mutex);
     GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
     if (h == nullptr) return;
+    const auto release_after_close = std::move(keep_alive); // destroyed after GDALClose below
     ErrorCapture errors(name);
     if (copy_driver != nullptr) {
         // An in-memory target's previous bytes, put back if the copy fails (a copy truncates first).
@@ -242,7 +244,7 @@ std::shared_ptr<DatasetState> open_dataset(const std::string& path, const std::s
     GDALDatasetH h = GDALOpenEx(path.c_str(), flags, nullptr, open_options.get(), nullptr);
     if (h == nullptr) {
         VSIStatBufL st;
-        if (VSIStatL(path.c_str(), &st) != 0 && path.find("/vsizip/") == std::string::npos) {
+        if (VSIStatL(path.c_str(), &st) != 0 && path.find("/vsizip/") == std::string::npos && !is_remote(path)) {
             throw IOError("cannot open " + path + ": no such file", path, CPLE_OpenFailed, errors.message());
         }
         errors.throw_io("cannot open dataset", path);
@@ -854,8 +856,16 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
     }
 }
 
-Dataset open(const std::string& path, const std::string& mode, const Options& options) {
+Dataset open(const std::string& path_or_url, const std::string& mode, const Options& options) {
     detail::ensure_gdal();
+    const std::string path = vsi_path(path_or_url); // URLs as rasterio parses them
+    // A remote raster's sidecars are not looked for unless asked (GDAL_DISABLE_READDIR_ON_OPEN
+    // set to anything): each probe is a request, six of them for a GeoTIFF.
+    std::optional<Env> remote_defaults;
+    if (is_remote(path)) {
+        detail::enable_network_diagnostics();
+        if (!Env::get("GDAL_DISABLE_READDIR_ON_OPEN")) remote_defaults.emplace(Options{{"GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"}});
+    }
     auto mf = detail::find_memory_file(path);
     std::shared_lock<std::shared_mutex> opening; // a MemoryFile's close() waits until the dataset is tracked
     if (mf) {
@@ -872,8 +882,9 @@ Dataset open(const std::string& path, const std::string& mode, const Options& op
     return Dataset(std::move(st));
 }
 
-Dataset open(const std::string& path, const std::string& mode, const Profile& profile) {
+Dataset open(const std::string& path_or_url, const std::string& mode, const Profile& profile) {
     detail::ensure_gdal();
+    const std::string path = vsi_path(path_or_url);
     if (mode != "w") {
         throw ArgumentError("mode \"" + mode + "\" with a profile: use \"w\" to create a dataset");
     }

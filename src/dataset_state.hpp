@@ -49,6 +49,8 @@ struct DatasetState {
     /// Every call on the dataset holds it shared for its whole length (DatasetUse); close() and
     /// materialize(), which swap the handle, hold it exclusively: a close on another thread waits
     /// for the calls in flight, and calls after it throw ClosedError.
+    /// What GDAL reads through (a ByteSource's registration): released once the handle is closed.
+    std::shared_ptr<void> keep_alive;
     std::shared_mutex close_mutex;
     /// Set by close() before it waits for the lock: calls that start then throw ClosedError at
     /// once, so a thread calling in a loop cannot keep the close waiting (the lock prefers readers).

@@ -21,6 +21,7 @@
 namespace rastio {
 
 class MemoryFile;
+class ByteSource;
 namespace detail {
 struct DatasetState;
 } // namespace detail
@@ -275,6 +276,7 @@ private:
     friend class WarpedVRT;
     friend Dataset open(const std::string&, const std::string&, const Options&);
     friend Dataset open(const std::string&, const std::string&, const Profile&);
+    friend Dataset open(std::shared_ptr<ByteSource>, const Options&);
     explicit Dataset(std::shared_ptr<detail::DatasetState> state) noexcept;
 
     Shape checked_shape(const Bands& bands, const Window& window, std::size_t elem_size) const;

@@ -129,6 +129,7 @@ public:
 
 private:
     friend class ZipMemoryFile;
+    friend class MemoryFileByteSource;
     friend Dataset open(const std::string&, const std::string&, const Options&);
     friend Dataset open(const std::string&, const std::string&, const Profile&);
     explicit MemoryFile(std::shared_ptr<detail::MemoryFileState> state) noexcept;

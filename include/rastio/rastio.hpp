@@ -2,6 +2,7 @@
 /// rastio: geospatial rasters on GDAL, with in-memory files at the heart.
 
 #include <rastio/affine.hpp>
+#include <rastio/byte_source.hpp>
 #include <rastio/array.hpp>
 #include <rastio/crs.hpp>
 #include <rastio/dataset.hpp>
@@ -12,6 +13,7 @@
 #include <rastio/memory_file.hpp>
 #include <rastio/memory_file_stream.hpp>
 #include <rastio/metadata.hpp>
+#include <rastio/path.hpp>
 #include <rastio/profile.hpp>
 #include <rastio/version.hpp>
 #include <rastio/warp.hpp>

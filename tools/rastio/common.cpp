@@ -252,7 +252,8 @@ Input open_input(const std::string& path) {
             in.dataset = in.memory.open();
         } else {
             std::error_code ec;
-            if (!std::filesystem::exists(path, ec) && path.rfind("/vsi", 0) != 0) {
+            if (!std::filesystem::exists(path, ec) && rastio::vsi_path(path).rfind("/vsi", 0) != 0 &&
+                !std::filesystem::exists(rastio::vsi_path(path), ec)) {
                 throw Failure("no such file", path);
             }
             in.dataset = rastio::open(path);
