@@ -57,6 +57,11 @@ struct DatasetState {
     std::atomic<bool> closing{false};
 };
 
+/// The state behind a Dataset, for library code outside the Dataset class (reproject's DatasetUse).
+struct DatasetAccess {
+    static const std::shared_ptr<DatasetState>& state(const Dataset& ds) noexcept { return ds.m_state; }
+};
+
 /// One call's hold on an open dataset: the handle stays open until the DatasetUse goes, even when
 /// another thread closes the dataset (or its MemoryFile) meanwhile; that close waits. Throws
 /// ClosedError when the dataset is closed or moved from. A use nested in another use of the same

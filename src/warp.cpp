@@ -15,6 +15,7 @@
 
 #include <rastio/error.hpp>
 
+#include "dataset_state.hpp"
 #include "error_capture.hpp"
 #include "gdal_handle.hpp"
 #include "warp_internal.hpp"
@@ -496,6 +497,9 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     std::optional<GCPs> gcps;
     std::optional<RPC> rpcs;
     std::optional<double> src_nodata = o.src_nodata;
+    // Datasets stay open for the whole warp: a close on another thread (of their MemoryFile) waits.
+    std::optional<detail::DatasetUse> src_use;
+    std::optional<detail::DatasetUse> dst_use;
     if (source.array != nullptr && source.dataset != nullptr) {
         throw ArgumentError("reproject: the WarpSource has both an array and a dataset");
     }
@@ -530,7 +534,8 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
         if (!src_nodata) src_nodata = source.nodata;
     } else if (source.dataset != nullptr) {
         const Dataset& ds = *source.dataset;
-        src_h = static_cast<GDALDatasetH>(ds.gdal_handle());
+        src_use.emplace(detail::DatasetAccess::state(ds));
+        src_h = src_use->handle();
         src_bands = source.bands.empty() ? ds.indexes() : source.bands;
         check_bands(src_bands, ds.count(), "source");
         src_dtype = ds.dtypes().at(static_cast<std::size_t>(src_bands[0] - 1));
@@ -579,7 +584,8 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     if (destination.dataset != nullptr) {
         if (!destination.array.empty()) throw ArgumentError("reproject: the WarpDestination has both an array and a dataset");
         Dataset& ds = *destination.dataset;
-        dst_h = static_cast<GDALDatasetH>(ds.gdal_handle());
+        dst_use.emplace(detail::DatasetAccess::state(ds));
+        dst_h = dst_use->handle();
         if (ds.mode() == "r") {
             throw ModeError("reproject: destination dataset " + ds.name() +
                             " is open for reading; open it with mode \"r+\" or create it with \"w\"");

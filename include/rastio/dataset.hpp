@@ -24,6 +24,7 @@ class MemoryFile;
 class ByteSource;
 namespace detail {
 struct DatasetState;
+struct DatasetAccess;
 } // namespace detail
 
 /// The spatial extent of a dataset: left, bottom, right, top (rasterio's BoundingBox order).
@@ -274,6 +275,7 @@ private:
     friend class MemoryFile;
     friend class ZipMemoryFile;
     friend class WarpedVRT;
+    friend struct detail::DatasetAccess;
     friend Dataset open(const std::string&, const std::string&, const Options&);
     friend Dataset open(const std::string&, const std::string&, const Profile&);
     friend Dataset open(std::shared_ptr<ByteSource>, const Options&);
