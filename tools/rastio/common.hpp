@@ -92,5 +92,7 @@ void add_convert(CLI::App& app);
 void add_blocks(CLI::App& app);
 void add_bounds(CLI::App& app);
 void add_env(CLI::App& app);
+/// `rastio serve` (only when built with rastio_serve).
+void add_serve(CLI::App& app);
 
 } // namespace rastio_cli

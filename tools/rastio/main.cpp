@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
     rastio_cli::add_blocks(app);
     rastio_cli::add_bounds(app);
     rastio_cli::add_env(app);
+#ifdef RASTIO_HAVE_SERVE
+    rastio_cli::add_serve(app);
+#endif
     try {
         app.parse(argc, argv);
         return 0;
