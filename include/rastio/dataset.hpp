@@ -242,6 +242,7 @@ public:
 private:
     friend class MemoryFile;
     friend class ZipMemoryFile;
+    friend class WarpedVRT;
     friend Dataset open(const std::string&, const std::string&, const Options&);
     friend Dataset open(const std::string&, const std::string&, const Profile&);
     explicit Dataset(std::shared_ptr<detail::DatasetState> state) noexcept;

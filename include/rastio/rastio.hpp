@@ -14,4 +14,5 @@
 #include <rastio/metadata.hpp>
 #include <rastio/profile.hpp>
 #include <rastio/version.hpp>
+#include <rastio/warp.hpp>
 #include <rastio/window.hpp>

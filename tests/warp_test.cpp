@@ -1,0 +1,290 @@
+// Reprojection: transform, transform_bounds (antimeridian), calculate_default_transform,
+// aligned_target, reproject (arrays, datasets, MemoryFiles) and WarpedVRT reads; errors.
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include <rastio/warp.hpp>
+
+#include "test_support.hpp"
+
+using namespace rastio;
+
+namespace {
+
+/// A 64x64 ramp in UTM 18N (EPSG:32618), 30 m pixels.
+Array<std::uint8_t> ramp(std::size_t bands = 1, std::size_t rows = 64, std::size_t cols = 64) {
+    Array<std::uint8_t> a({bands, rows, cols});
+    for (std::size_t b = 0; b < bands; ++b)
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c) a(b, r, c) = static_cast<std::uint8_t>(1 + (b * 40 + r * 2 + c) % 250);
+    return a;
+}
+
+const Affine k_utm_transform = Affine::from_origin(700000, 4500000, 30, 30); // east of the central meridian: rotated in 4326
+
+/// A GeoTIFF in a MemoryFile holding `a` in UTM 18N.
+MemoryFile utm_file(const Array<std::uint8_t>& a, std::optional<double> nodata = {}) {
+    MemoryFile mf;
+    auto ds = mf.open(Profile{.driver = "GTiff", .width = static_cast<int>(a.shape()[2]),
+                              .height = static_cast<int>(a.shape()[1]), .count = static_cast<int>(a.shape()[0]),
+                              .dtype = DType::uint8, .crs = CRS::from_epsg(32618), .transform = k_utm_transform,
+                              .nodata = nodata});
+    ds.write(a);
+    ds.close();
+    return mf;
+}
+
+} // namespace
+
+TEST(WarpTest, TransformPointsUtmToGeographic) {
+    const std::vector<double> xs{500000, 600000};
+    const std::vector<double> ys{4500000, 4600000};
+    const auto p = rastio::transform(CRS::from_epsg(32618), CRS::from_epsg(4326), xs, ys);
+    ASSERT_EQ(p.xs.size(), 2u);
+    EXPECT_NEAR(p.xs[0], -75.0, 1e-9); // the central meridian of zone 18
+    EXPECT_NEAR(p.ys[0], 40.65, 0.01);
+    EXPECT_GT(p.xs[1], -75.0);
+    EXPECT_TRUE(p.zs.empty());
+    // And back.
+    const auto q = rastio::transform(CRS::from_epsg(4326), CRS::from_epsg(32618), p.xs, p.ys);
+    EXPECT_NEAR(q.xs[1], 600000, 1e-6);
+    EXPECT_NEAR(q.ys[1], 4600000, 1e-6);
+}
+
+TEST(WarpTest, TransformRejectsMismatchedLengthsAndEmptyCrs) {
+    const std::vector<double> xs{1, 2};
+    const std::vector<double> ys{1};
+    EXPECT_THROW(rastio::transform(CRS::from_epsg(4326), CRS::from_epsg(3857), xs, ys), ArgumentError);
+    try {
+        rastio::transform(CRS(), CRS::from_epsg(3857), xs, xs);
+        FAIL() << "no error for an empty CRS";
+    } catch (const ArgumentError& e) {
+        EXPECT_NE(std::string(e.what()).find("source CRS"), std::string::npos) << e.what();
+    }
+}
+
+TEST(WarpTest, TransformBoundsAcrossTheAntimeridian) {
+    // A box in UTM zone 60 (EPSG:32660) straddling 180 degrees east.
+    const Bounds utm{700000, 5000000, 900000, 5200000};
+    const Bounds geo = transform_bounds(CRS::from_epsg(32660), CRS::from_epsg(4326), utm);
+    EXPECT_GT(geo.left, geo.right) << "a box crossing the antimeridian has left > right";
+    EXPECT_GT(geo.left, 170.0);
+    EXPECT_LT(geo.right, -170.0);
+    EXPECT_LT(geo.bottom, geo.top);
+}
+
+TEST(WarpTest, TransformBoundsOrdinaryBox) {
+    const Bounds b = transform_bounds(CRS::from_epsg(4326), CRS::from_epsg(3857), {-10, -10, 10, 10});
+    EXPECT_NEAR(b.left, -1113194.9079327357, 1e-6);
+    EXPECT_NEAR(b.right, 1113194.9079327357, 1e-6);
+    EXPECT_NEAR(b.top, 1118889.9748579594, 1e-6);
+    EXPECT_THROW(transform_bounds(CRS::from_epsg(4326), CRS::from_epsg(3857), {-10, -10, 10, 10}, -1), ArgumentError);
+}
+
+TEST(WarpTest, CalculateDefaultTransformKeepsAreaAndHonoursResolutionAndSize) {
+    const Bounds b{500000, 4500000 - 64 * 30, 500000 + 64 * 30, 4500000};
+    const Grid g = calculate_default_transform(CRS::from_epsg(32618), CRS::from_epsg(4326), 64, 64, b);
+    EXPECT_GT(g.width, 50);
+    EXPECT_GT(g.height, 50);
+    EXPECT_NEAR(g.transform.c, -75.0, 0.01);
+    EXPECT_LT(g.transform.e, 0);
+    const Grid r = calculate_default_transform(CRS::from_epsg(32618), CRS::from_epsg(4326), 64, 64, b,
+                                               {.resolution = std::pair{0.001, 0.001}});
+    EXPECT_EQ(r.transform.a, 0.001);
+    EXPECT_EQ(r.transform.e, -0.001);
+    EXPECT_EQ(r.transform.c, g.transform.c);
+    const Grid d = calculate_default_transform(CRS::from_epsg(32618), CRS::from_epsg(4326), 64, 64, b,
+                                               {.dst_width = 10, .dst_height = 20});
+    EXPECT_EQ(d.width, 10);
+    EXPECT_EQ(d.height, 20);
+    EXPECT_NEAR(d.transform.a * 10, g.transform.a * g.width, 1e-12);
+    EXPECT_THROW(calculate_default_transform(CRS::from_epsg(32618), CRS::from_epsg(4326), 64, 64, b,
+                                             {.dst_width = 10}),
+                 ArgumentError);
+    EXPECT_THROW(calculate_default_transform(CRS::from_epsg(32618), CRS::from_epsg(4326), 64, 64, b,
+                                             {.resolution = std::pair{1.0, 1.0}, .dst_width = 1, .dst_height = 1}),
+                 ArgumentError);
+    EXPECT_THROW(calculate_default_transform(CRS::from_epsg(32618), CRS(), 64, 64, b), ArgumentError);
+}
+
+TEST(WarpTest, CalculateDefaultTransformFromGcps) {
+    GCPs gcps;
+    gcps.crs = CRS::from_epsg(4326);
+    gcps.points = {{.row = 0, .col = 0, .x = 10, .y = 50}, {.row = 0, .col = 100, .x = 11, .y = 50},
+                   {.row = 100, .col = 0, .x = 10, .y = 49}, {.row = 100, .col = 100, .x = 11, .y = 49}};
+    const Grid g = calculate_default_transform(CRS::from_epsg(4326), 100, 100, gcps);
+    EXPECT_NEAR(g.transform.c, 10, 1e-6);
+    EXPECT_NEAR(g.transform.f, 50, 1e-6);
+    EXPECT_NEAR(g.transform.a * g.width, 1.0, 0.02);
+    EXPECT_THROW(calculate_default_transform(CRS::from_epsg(4326), 100, 100, GCPs{}), ArgumentError);
+}
+
+TEST(WarpTest, AlignedTargetSnapsOutward) {
+    const Grid g = aligned_target(Affine::from_origin(101.5, 203.2, 1, 1), 10, 10, {5, 5});
+    EXPECT_EQ(g.transform, Affine::from_origin(100, 205, 5, 5));
+    EXPECT_EQ(g.width, 3);  // 100..115
+    EXPECT_EQ(g.height, 3); // 190..205
+    EXPECT_THROW(aligned_target(Affine(), 10, 10, {0, 1}), ArgumentError);
+}
+
+TEST(WarpTest, ReprojectArrayRoundTripIsCloseAndMadeGridCoversSource) {
+    const auto src = ramp();
+    const AnyArray source = src;
+    auto out = reproject(WarpSource::from_array(source, k_utm_transform, CRS::from_epsg(32618)),
+                         WarpDestination::make(CRS::from_epsg(3857)));
+    ASSERT_EQ(out.array.dtype(), DType::uint8);
+    EXPECT_EQ(out.array.shape()[0], 1u);
+    EXPECT_GT(out.array.shape()[1], 40u);
+    // Back onto the source grid: nearest of nearest gives back most pixels exactly.
+    auto back = reproject(WarpSource::from_array(out.array, out.transform, CRS::from_epsg(3857)),
+                          WarpDestination::into(AnyArray(DType::uint8, {1, 64, 64}), k_utm_transform,
+                                                CRS::from_epsg(32618)));
+    const auto& b = back.array.as<std::uint8_t>();
+    std::size_t same = 0;
+    for (std::size_t r = 4; r < 60; ++r)
+        for (std::size_t c = 4; c < 60; ++c) same += b(0, r, c) == src(0, r, c);
+    EXPECT_GT(same, 56u * 56u * 9 / 10);
+    EXPECT_EQ(back.transform, k_utm_transform);
+}
+
+TEST(WarpTest, ReprojectNodataFillsOutsideAndIsSkippedInside) {
+    auto src = ramp();
+    for (std::size_t c = 0; c < 64; ++c) src(0, 10, c) = 0; // a row of nodata
+    const AnyArray source = src;
+    ReprojectOptions opts{.resampling = Resampling::bilinear, .src_nodata = 0};
+    auto out = reproject(WarpSource::from_array(source, k_utm_transform, CRS::from_epsg(32618)),
+                         WarpDestination::make(CRS::from_epsg(4326)), opts);
+    // The made grid is larger than the rotated source: its corners are outside, hence dst_nodata = 0.
+    const auto& a = out.array.as<std::uint8_t>();
+    EXPECT_EQ(a(0, 0, 0), 0);
+    // Explicit dst_nodata out of range is refused.
+    opts.dst_nodata = 300;
+    EXPECT_THROW(reproject(WarpSource::from_array(source, k_utm_transform, CRS::from_epsg(32618)),
+                           WarpDestination::make(CRS::from_epsg(4326)), opts),
+                 ArgumentError);
+}
+
+TEST(WarpTest, ReprojectDatasetIntoEmptyMemoryFile) {
+    const auto src = ramp(3);
+    auto in = utm_file(src);
+    auto ds = in.open();
+    const Grid g = calculate_default_transform(ds.crs(), CRS::from_epsg(3857), ds.width(), ds.height(), ds.bounds());
+    MemoryFile out;
+    {
+        auto dst = out.open(Profile{.driver = "GTiff", .width = g.width, .height = g.height, .count = 3,
+                                    .dtype = DType::uint8, .crs = CRS::from_epsg(3857), .transform = g.transform});
+        auto r = reproject(WarpSource::from_dataset(ds), WarpDestination::into(dst),
+                           {.resampling = Resampling::cubic, .num_threads = 2});
+        EXPECT_TRUE(r.array.empty());
+        EXPECT_EQ(r.transform, g.transform);
+    }
+    auto back = out.open();
+    // The same warp into an array gives the same pixels.
+    auto arr = reproject(WarpSource::from_dataset(ds),
+                         WarpDestination::into(AnyArray(DType::uint8, {3, static_cast<std::size_t>(g.height),
+                                                                       static_cast<std::size_t>(g.width)}),
+                                               g.transform, CRS::from_epsg(3857)),
+                         {.resampling = Resampling::cubic});
+    EXPECT_EQ(back.read(), arr.array);
+}
+
+TEST(WarpTest, ReprojectErrorsNameTheCause) {
+    const AnyArray source = ramp();
+    try {
+        reproject(WarpSource::from_array(source, k_utm_transform, CRS()), WarpDestination::make(CRS::from_epsg(4326)));
+        FAIL();
+    } catch (const ArgumentError& e) {
+        EXPECT_NE(std::string(e.what()).find("no CRS"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(reproject(WarpSource::from_array(source, k_utm_transform, CRS::from_epsg(32618)),
+                           WarpDestination::make(CRS())),
+                 ArgumentError);
+    EXPECT_THROW(reproject(WarpSource::from_array(source, k_utm_transform, CRS::from_epsg(32618)),
+                           WarpDestination::make(CRS::from_epsg(4326)), {.resampling = Resampling::gauss}),
+                 ArgumentError);
+    EXPECT_THROW(reproject(WarpSource{}, WarpDestination::make(CRS::from_epsg(4326))), ArgumentError);
+    // A dataset without georeferencing.
+    MemoryFile mf;
+    {
+        auto ds = mf.open(Profile{.driver = "GTiff", .width = 8, .height = 8, .count = 1, .dtype = DType::uint8});
+        ds.write(AnyArray(DType::uint8, {1, 8, 8}));
+    }
+    auto plain = mf.open();
+    try {
+        reproject(WarpSource::from_dataset(plain), WarpDestination::make(CRS::from_epsg(4326)));
+        FAIL();
+    } catch (const ArgumentError& e) {
+        EXPECT_NE(std::string(e.what()).find("no georeferencing"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(WarpedVRT(plain, {.crs = CRS::from_epsg(4326)}), ArgumentError);
+    // A read-only destination.
+    EXPECT_THROW(reproject(WarpSource::from_array(source, k_utm_transform, CRS::from_epsg(32618)),
+                           WarpDestination::into(plain)),
+                 ModeError);
+}
+
+TEST(WarpTest, WarpedVrtReadsLikeReproject) {
+    const auto src = ramp(2);
+    auto mf = utm_file(src);
+    auto ds = mf.open();
+    WarpedVRT vrt(ds, {.crs = CRS::from_epsg(3857), .resampling = Resampling::bilinear});
+    EXPECT_EQ(vrt.crs(), CRS::from_epsg(3857));
+    EXPECT_EQ(vrt.count(), 2);
+    EXPECT_EQ(vrt.mode(), "r");
+    auto expected = reproject(WarpSource::from_dataset(ds),
+                              WarpDestination::into(AnyArray(DType::uint8, {2, static_cast<std::size_t>(vrt.height()),
+                                                                            static_cast<std::size_t>(vrt.width())}),
+                                                    vrt.transform(), vrt.crs()),
+                              {.resampling = Resampling::bilinear});
+    EXPECT_EQ(vrt.read(), expected.array);
+    // A window reads the same pixels as the whole.
+    const Window w(5, 7, 20, 11);
+    const auto part = vrt.read(ReadOptions{.window = w}).as<std::uint8_t>();
+    const auto& whole = expected.array.as<std::uint8_t>();
+    for (std::size_t r = 0; r < 11; ++r)
+        for (std::size_t c = 0; c < 20; ++c) ASSERT_EQ(part(1, r, c), whole(1, r + 7, c + 5));
+    EXPECT_THROW(vrt.write(expected.array), ModeError);
+}
+
+TEST(WarpTest, WarpedVrtOutlivesSourceDatasetAndClosesWithMemoryFile) {
+    auto mf = utm_file(ramp());
+    WarpedVRT vrt;
+    {
+        auto ds = mf.open();
+        vrt = WarpedVRT(ds, {.crs = CRS::from_epsg(4326), .add_alpha = true});
+    }
+    EXPECT_EQ(vrt.count(), 2);
+    EXPECT_EQ(vrt.colorinterp()[1], ColorInterp::alpha);
+    const auto mask = vrt.dataset_mask();
+    const auto zeros = std::count(mask.values().begin(), mask.values().end(), 0);
+    EXPECT_GT(zeros, 0); // the corners outside the rotated source
+    EXPECT_LT(static_cast<std::size_t>(zeros), mask.size());
+    mf.close();
+    EXPECT_TRUE(vrt.closed());
+    EXPECT_THROW(vrt.read(), ClosedError);
+}
+
+TEST(WarpTest, WarpedVrtGridOptionsAndBoundlessReads) {
+    auto mf = utm_file(ramp(), 0.0);
+    auto ds = mf.open();
+    // Pure scaling in the same CRS (rasterio's case 2).
+    WarpedVRT half(ds, {.width = 32, .height = 32, .resampling = Resampling::average});
+    EXPECT_EQ(half.transform(), Affine::from_origin(700000, 4500000, 60, 60));
+    EXPECT_EQ(half.nodata(), 0.0);
+    // A size in another CRS (case 3), and an explicit grid (case 1).
+    WarpedVRT sized(ds, {.crs = CRS::from_epsg(3857), .width = 50, .height = 40});
+    EXPECT_EQ(sized.width(), 50);
+    EXPECT_EQ(sized.height(), 40);
+    WarpedVRT grid(ds, {.crs = CRS::from_epsg(3857), .transform = sized.transform(), .width = 50, .height = 40});
+    EXPECT_EQ(grid.read(), sized.read());
+    // Boundless and out_shape reads, masked reads.
+    const auto b = grid.read(ReadOptions{.window = Window(-10, -10, 30, 30), .boundless = true});
+    EXPECT_EQ(b.shape(), (Shape{1, 30, 30}));
+    const auto small = grid.read(ReadOptions{.out_shape = std::pair{20, 25}, .resampling = Resampling::bilinear});
+    EXPECT_EQ(small.shape(), (Shape{1, 20, 25}));
+    const auto m = grid.read_masked();
+    EXPECT_EQ(m.mask.shape(), (Shape{1, 40, 50}));
+    EXPECT_EQ(grid.read_masks(), m.mask);
+}
