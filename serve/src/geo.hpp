@@ -1,5 +1,6 @@
 #pragma once
-// Private: coordinates between CRSs (PROJ through GDAL's OSR), and the two tile matrix sets.
+// Private: coordinates between CRSs (rastio's warp API, failures as 400s), and the two tile
+// matrix sets.
 
 #include <optional>
 #include <string>
@@ -11,9 +12,9 @@
 namespace rastio::serve {
 
 /// Transforms points in place (x = longitude/easting); throws HttpError 400 when PROJ cannot.
-void transform_points(const CRS& from, const CRS& to, std::vector<double>& xs, std::vector<double>& ys);
+void project_points(const CRS& from, const CRS& to, std::vector<double>& xs, std::vector<double>& ys);
 /// Bounds in another CRS, densifying each edge with 21 points as rasterio does.
-Bounds transform_bounds(const CRS& from, const CRS& to, const Bounds& b);
+Bounds project_bounds(const CRS& from, const CRS& to, const Bounds& b);
 /// EPSG:4326 with longitude first.
 const CRS& wgs84();
 

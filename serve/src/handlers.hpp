@@ -19,12 +19,17 @@ Response cog_info_geojson(Request& req, Context& ctx);
 Response cog_statistics(Request& req, Context& ctx);
 Response cog_point(Request& req, Context& ctx);      ///< captures: lon, lat
 Response cog_preview(Request& req, Context& ctx);    ///< captures: width, height, format (each may be empty)
+Response cog_bbox(Request& req, Context& ctx);       ///< captures: minx, miny, maxx, maxy, width, height, format
+Response cog_tile(Request& req, Context& ctx);       ///< captures: tms, z, x, y, scale, format
+Response cog_tilejson(Request& req, Context& ctx);   ///< captures: tms
+Response cog_map(Request& req, Context& ctx);        ///< captures: tms
 Response static_file(Request& req, Context& ctx);    ///< captures: the file under Leaflet's folder
 
 // /memory: the source is the request body.
 Response memory_info(Request& req, Context& ctx);
 Response memory_preview(Request& req, Context& ctx); ///< captures: format
 Response memory_convert(Request& req, Context& ctx);
+Response memory_warp(Request& req, Context& ctx);
 
 /// rio-tiler's Info model of a dataset (bounds in longitude/latitude, zooms in WebMercatorQuad).
 Json info_json(const Dataset& ds);
@@ -39,6 +44,11 @@ const Dataset& source(const Request& req, Context& ctx);
 /// (`w`, `h` from the path, else the query), in `format` (empty: TiTiler's default).
 Response preview_of(const Dataset& ds, const Request& req, const std::string& w, const std::string& h,
                     const std::string& format, Context& ctx);
+/// `p.bands` of `ds` seen in `crs` over `bounds`, resampled to rows x cols through a WarpedVRT
+/// (at the source's resolution, so that decimated reads use its overviews), with its mask.
+ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& bounds, int rows, int cols, const ImageParams& p);
+/// The CRS named by query parameter `name` (EPSG:n, WKT, PROJ), or `fallback` when absent.
+CRS crs_param(const Request& req, const std::string& name, const CRS& fallback);
 /// A JSON response.
 Response json_response(const Json& j);
 /// An image response: encodes `img` in `f`.

@@ -72,7 +72,7 @@ Json info_json(const Dataset& ds) {
         j["minzoom"] = 0;
         j["maxzoom"] = 0;
     } else {
-        const Bounds b = transform_bounds(crs, wgs84(), ds.bounds());
+        const Bounds b = project_bounds(crs, wgs84(), ds.bounds());
         j["bounds"] = {b.left, b.bottom, b.right, b.top};
         const auto [minz, maxz] = zoom_range(ds, *tile_matrix_set("WebMercatorQuad"));
         j["minzoom"] = minz;
@@ -246,7 +246,7 @@ Response cog_point(Request& req, Context& ctx) {
             bad_param("coord_crs", "unknown CRS \"" + c->substr(0, 64) + "\"");
         }
     }
-    if (!ds.crs().empty()) transform_points(coord_crs, ds.crs(), xs, ys);
+    if (!ds.crs().empty()) project_points(coord_crs, ds.crs(), xs, ys);
     if (!std::isfinite(xs[0]) || !std::isfinite(ys[0])) throw HttpError(404, "Point is outside dataset bounds");
     const auto [row, col] = ds.index(xs[0], ys[0]);
     if (row < 0 || col < 0 || row >= ds.height() || col >= ds.width()) throw HttpError(404, "Point is outside dataset bounds");

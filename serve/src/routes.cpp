@@ -35,10 +35,15 @@ const std::vector<Route>& table() {
             {"GET", re("/cog/statistics"), cog_statistics},
             {"GET", re("/cog/point/" NUM "," NUM), cog_point},
             {"GET", re("/cog/preview(?:/([0-9]+)x([0-9]+))?(?:\\.([a-z]+))?"), cog_preview},
+            {"GET", re("/cog/bbox/" NUM "," NUM "," NUM "," NUM "(?:/([0-9]+)x([0-9]+))?\\.([a-z]+)"), cog_bbox},
+            {"GET", re("/cog/tiles/(?:([A-Za-z0-9]+)/)?([0-9]+)/([0-9]+)/([0-9]+)(?:@([0-9]+)x)?(?:\\.([a-z]+))?"), cog_tile},
+            {"GET", re("/cog/(?:([A-Za-z0-9]+)/)?tilejson\\.json"), cog_tilejson},
+            {"GET", re("/cog/(?:([A-Za-z0-9]+)/)?map(?:\\.html)?"), cog_map},
             {"GET", re("/static/leaflet/((?:images/)?[a-z0-9-]+(?:\\.min)?\\.(?:js|css|png))"), static_file},
             {"POST", re("/memory/info"), memory_info},
             {"POST", re("/memory/preview(?:\\.([a-z]+))?"), memory_preview},
             {"POST", re("/memory/convert"), memory_convert},
+            {"POST", re("/memory/warp"), memory_warp},
         };
     }();
     return routes;
@@ -50,6 +55,7 @@ Response error_response(int status, const std::string& detail) {
     Response r;
     r.status = status;
     r.body = nlohmann::json{{"detail", detail}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    r.headers.emplace_back("Cache-Control", "no-store");
     return r;
 }
 

@@ -184,6 +184,12 @@ struct Server::Impl {
         // --max-body-mb bytes.
         req.body = std::move(const_cast<std::string&>(hr.body)); // NOLINT(cppcoreguidelines-pro-type-const-cast): see above
         req.if_none_match = hr.get_header_value("If-None-Match");
+        const std::string host = hr.get_header_value("Host");
+        if (!host.empty() && host.size() < 256 && host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == std::string::npos) {
+            req.host = host;
+        } else {
+            req.host = config.host + ":" + std::to_string(port);
+        }
         DatasetCache fallback(config.cache_per_worker);
         Context ctx{config, policy, t_cache ? *t_cache : fallback, std::chrono::steady_clock::now() + config.request_time};
         Response r = dispatch(req, ctx);

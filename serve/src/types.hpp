@@ -24,6 +24,7 @@ struct Request {
     std::vector<std::string> captures;                 ///< the route pattern's groups, in order
     std::string body;                                  ///< POST bytes (owned; handlers may move it out)
     std::string if_none_match;
+    std::string host;                                  ///< the Host header, when it is a plain host[:port]
 
     /// The one value of `key`, or nothing; throws HttpError 400 when it is given twice.
     const std::string* one(const std::string& key) const;
