@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 
@@ -163,14 +164,16 @@ Points transform(const CRS& src_crs, const CRS& dst_crs, std::span<const double>
     auto ct = detail::make_transformation(src_crs, dst_crs);
     if (xs.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) throw ArgumentError("too many points");
     std::vector<int> ok(xs.size(), 0);
-    ErrorCapture quiet;
+    ErrorCapture errors;
     OCTTransformEx(ct.get(), static_cast<int>(xs.size()), out.xs.data(), out.ys.data(),
                    out.zs.empty() ? nullptr : out.zs.data(), ok.data());
-    // Points PROJ cannot transform come back as infinity (as rasterio's transform gives them).
+    // A point PROJ cannot transform is an error, as in rasterio 1.3.
     for (std::size_t i = 0; i < ok.size(); ++i) {
         if (ok[i]) continue;
-        out.xs[i] = out.ys[i] = std::numeric_limits<double>::infinity();
-        if (!out.zs.empty()) out.zs[i] = std::numeric_limits<double>::infinity();
+        throw Error("cannot transform point " + std::to_string(i) + " (" + detail::format_double(xs[i]) + ", " +
+                    detail::format_double(ys[i]) + ") from " + src_crs.to_string().substr(0, 120) + " to " +
+                    dst_crs.to_string().substr(0, 120) +
+                    (errors.message().empty() ? std::string() : ": " + errors.message()));
     }
     return out;
 }
@@ -269,8 +272,11 @@ Grid suggested_grid(const CRS& src_crs, const CRS& dst_crs, int width, int heigh
         out.width = static_cast<int>(std::ceil(out.width * xratio));
         out.height = static_cast<int>(std::ceil(out.height * yratio));
     } else if (options.dst_width) {
-        out.transform.a = (out.width * out.transform.a) / *options.dst_width;
-        out.transform.e = (out.height * out.transform.e) / *options.dst_height;
+        // rasterio's arithmetic, to the last bit: scale the pixel size by the ratio of the sizes.
+        const double xratio = static_cast<double>(out.width) / *options.dst_width;
+        const double yratio = static_cast<double>(out.height) / *options.dst_height;
+        out.transform.a *= xratio;
+        out.transform.e *= yratio;
         out.width = *options.dst_width;
         out.height = *options.dst_height;
     }
@@ -439,6 +445,17 @@ void check_bands(const Bands& bands, int count, const char* what) {
     }
 }
 
+/// The warper's thread count: the one asked, else GDAL_NUM_THREADS, else every CPU for large
+/// destinations (a pool costs more than it saves on small ones).
+int warp_threads(int asked, double dst_pixels) {
+    if (asked > 0) return asked;
+    if (const char* cfg = CPLGetConfigOption("GDAL_NUM_THREADS", nullptr)) {
+        if (EQUAL(cfg, "ALL_CPUS")) return std::max(1, CPLGetNumCPUs());
+        return std::max(1, std::atoi(cfg));
+    }
+    return dst_pixels >= 1024.0 * 1024.0 ? std::max(1, CPLGetNumCPUs()) : 1;
+}
+
 struct GenImgTransformer {
     void* arg = nullptr;
     GenImgTransformer() = default;
@@ -456,7 +473,7 @@ struct GenImgTransformer {
 Reprojected reproject(const WarpSource& source, WarpDestination destination, const ReprojectOptions& o) {
     detail::ensure_gdal();
     (void)detail::warp_resampling(o.resampling);
-    if (o.num_threads < 1) throw ArgumentError("reproject: num_threads must be >= 1");
+    if (o.num_threads < 0) throw ArgumentError("reproject: num_threads must be >= 0 (0: automatic)");
     if (o.src_alpha < 0 || o.dst_alpha < 0) throw ArgumentError("reproject: alpha band indexes must be >= 0");
 
     // --- The source, as a GDAL dataset.
@@ -679,8 +696,9 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     }
     GDALApproxTransformerOwnsSubtransformer(transformer.arg, TRUE);
 
+    const int threads = warp_threads(o.num_threads, static_cast<double>(dst_width) * dst_height);
     Options extras;
-    extras["NUM_THREADS"] = std::to_string(o.num_threads);
+    extras["NUM_THREADS"] = std::to_string(threads);
     if (o.init_dest_nodata) extras["INIT_DEST"] = "NO_DATA";
     for (const auto& [k, v] : o.warp_options) extras[k] = v;
     auto wo = detail::make_warp_options(o.resampling, src_nodata, dst_nodata, src_count, o.src_alpha, o.dst_alpha,
@@ -695,7 +713,7 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     }
     GDALWarpOperationH op = GDALCreateWarpOperation(wo.get());
     if (op == nullptr) errors.throw_io("reproject: GDAL refused the warp options", "");
-    const CPLErr err = o.num_threads > 1 ? GDALChunkAndWarpMulti(op, 0, 0, dst_width, dst_height)
+    const CPLErr err = threads > 1 ? GDALChunkAndWarpMulti(op, 0, 0, dst_width, dst_height)
                                          : GDALChunkAndWarpImage(op, 0, 0, dst_width, dst_height);
     GDALDestroyWarpOperation(op);
     if (err != CE_None || errors.failed()) errors.throw_io("reproject: GDAL's warper failed", "");

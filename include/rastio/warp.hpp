@@ -29,7 +29,8 @@ struct Points {
 
 /// Transforms points from `src_crs` to `dst_crs` (x = easting or longitude, as rasterio).
 /// `zs` may be empty; otherwise it has as many values as `xs`. Throws ArgumentError on an
-/// empty CRS or mismatched lengths, Error when PROJ cannot transform a point.
+/// empty CRS or mismatched lengths, Error naming the first point PROJ cannot
+/// transform (rasterio 1.3 raises too).
 Points transform(const CRS& src_crs, const CRS& dst_crs, std::span<const double> xs, std::span<const double> ys,
                  std::span<const double> zs = {});
 
@@ -134,8 +135,10 @@ struct ReprojectOptions {
     /// 1-based alpha band of the source / destination, 0: none.
     int src_alpha = 0;
     int dst_alpha = 0;
-    /// Worker threads of the warper (GDAL's NUM_THREADS); 1 warps on the calling thread.
-    int num_threads = 1;
+    /// Worker threads of the warper (GDAL's NUM_THREADS); 1 warps on the calling thread. 0 (the
+    /// default, where rasterio's is 1): GDAL_NUM_THREADS when set (e.g. through rastio::Env), else
+    /// every CPU for a destination of 1 Mpixel or more and 1 below. The pixels are the same.
+    int num_threads = 0;
     /// The warper's memory limit in MiB; 0: GDAL's default (64 MiB).
     int warp_mem_limit = 0;
     /// Extra options given to both the warper and the transformer, e.g. {"SAMPLE_GRID","YES"},
@@ -188,8 +191,10 @@ struct WarpedVRTOptions {
 /// A read-only view of a dataset in another CRS or grid, warped on every read (rasterio's
 /// WarpedVRT): every read of the Dataset API works (windows, out_shape + resampling, boundless,
 /// read_masks, dataset_mask, read_masked). It never copies the source: it opens its own
-/// read-only GDAL handle on the source's file, which stays valid after the source Dataset
-/// closes; closing the source's MemoryFile closes the view too.
+/// read-only GDAL handle on the source's file (without the source's open options), which stays
+/// valid after the source Dataset closes; closing the source's MemoryFile closes the view too.
+/// Reads warp block by block, so a view's pixels can differ from one reproject() of the whole
+/// grid where the approximate transformer's error depends on the chunk (as in rasterio).
 ///
 /// Example:
 ///     auto src = memfile.open();
