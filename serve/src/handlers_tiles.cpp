@@ -160,6 +160,7 @@ Response cog_map(Request& req, Context&) {
     r.body = R"(<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>rastio map</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/leaflet/leaflet.css">
 <script src="/static/leaflet/leaflet.js"></script>
 <style>html,body,#map{height:100%;margin:0;background:#ddd}</style>
@@ -167,6 +168,7 @@ Response cog_map(Request& req, Context&) {
 <script>
 const tms = ")" + tms.id + R"(";
 const map = L.map("map", {crs: tms === "WorldCRS84Quad" ? L.CRS.EPSG4326 : L.CRS.EPSG3857});
+window.rastioMap = map;
 fetch("/cog/" + tms + "/tilejson.json" + window.location.search)
   .then(r => r.ok ? r.json() : r.json().then(e => { throw new Error(e.detail); }))
   .then(tj => {
