@@ -2,6 +2,8 @@
 // parts, and /memory/warp. Every cut goes through rastio::WarpedVRT.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <map>
 
 #include <rastio/error.hpp>
 #include <rastio/warp.hpp>
@@ -43,6 +45,31 @@ std::string url_encode(const std::string& s) {
     return out;
 }
 
+// What a tile needs of a dataset in a tile matrix set, computed once per worker thread: its
+// bounds and its resolution in the set's CRS (PROJ calls cost more than a small tile's read).
+struct TmsGeo {
+    Bounds bounds;
+    std::optional<std::pair<double, double>> native_res;
+};
+
+const TmsGeo& tms_geo(const Dataset& ds, const TileMatrixSet& tms) {
+    thread_local std::map<std::string, TmsGeo> cache;
+    const Affine t = ds.transform();
+    char key[512];
+    std::snprintf(key, sizeof key, "%s|%.17g|%.17g|%.17g|%.17g|%d|%d", tms.id.c_str(), t.a, t.c, t.e, t.f, ds.width(), ds.height());
+    const std::string k = ds.name() + "|" + key;
+    if (const auto it = cache.find(k); it != cache.end()) return it->second;
+    if (cache.size() >= 256) cache.clear();
+    TmsGeo g;
+    g.bounds = project_bounds(ds.crs(), tms.crs, ds.bounds());
+    try {
+        const Grid native = calculate_default_transform(ds.crs(), tms.crs, ds.width(), ds.height(), ds.bounds());
+        g.native_res = std::make_pair(std::abs(native.transform.a), std::abs(native.transform.e));
+    } catch (const rastio::Error&) {
+    }
+    return cache.emplace(k, g).first->second;
+}
+
 } // namespace
 
 CRS crs_param(const Request& req, const std::string& name, const CRS& fallback) {
@@ -56,17 +83,23 @@ CRS crs_param(const Request& req, const std::string& name, const CRS& fallback) 
     }
 }
 
-ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows, int cols, const ImageParams& p) {
+ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows, int cols, const ImageParams& p,
+                    std::optional<std::pair<double, double>> native_res) {
     if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
     // The source's own resolution seen in `crs`: a view at that resolution lets GDAL pick the
     // source's overviews when the read is decimated to rows x cols.
     double rx = (b.right - b.left) / cols, ry = (b.top - b.bottom) / rows;
-    try {
-        const Grid native = calculate_default_transform(ds.crs(), crs, ds.width(), ds.height(), ds.bounds());
-        rx = std::min(rx, std::abs(native.transform.a));
-        ry = std::min(ry, std::abs(native.transform.e));
-    } catch (const rastio::Error&) {
-        // No suggested grid (e.g. bounds beyond the CRS's area): read at the output's resolution.
+    if (!native_res) {
+        try {
+            const Grid native = calculate_default_transform(ds.crs(), crs, ds.width(), ds.height(), ds.bounds());
+            native_res = std::make_pair(std::abs(native.transform.a), std::abs(native.transform.e));
+        } catch (const rastio::Error&) {
+            // No suggested grid (e.g. bounds beyond the CRS's area): read at the output's resolution.
+        }
+    }
+    if (native_res) {
+        rx = std::min(rx, native_res->first);
+        ry = std::min(ry, native_res->second);
     }
     const double limit = 1 << 30;
     const double w = std::min(limit, std::ceil((b.right - b.left) / rx - 1e-6));
@@ -108,11 +141,12 @@ Response cog_tile(Request& req, Context& ctx) {
     const Dataset& ds = source(req, ctx);
     const ImageParams p = image_params(req, ds);
     const Bounds tb = tms.tile_bounds(z, x, y);
-    const Bounds db = project_bounds(ds.crs(), tms.crs, ds.bounds());
+    const TmsGeo& geo = tms_geo(ds, tms);
+    const Bounds& db = geo.bounds;
     const std::string name = std::to_string(z) + "/" + std::to_string(x) + "/" + std::to_string(y);
     if (!intersects(tb, db)) throw HttpError(404, "Tile " + name + " is outside bounds");
     const int size = 256 * scale;
-    ImageData img = post_process(read_part(ds, tms.crs, tb, size, size, p), p);
+    ImageData img = post_process(read_part(ds, tms.crs, tb, size, size, p, geo.native_res), p);
     ctx.check_time();
     const Format f = req.captures.at(5).empty() ? default_format(img) : parse_format(req.captures.at(5));
     return image_response(img, f, p.return_mask);

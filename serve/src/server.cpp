@@ -138,6 +138,7 @@ struct Server::Impl {
         http.set_read_timeout(sec, usec);
         http.set_write_timeout(sec, usec);
         http.set_keep_alive_timeout(2);
+        http.set_tcp_nodelay(true); // headers and body go in two writes: no Nagle delay between them
         http.set_keep_alive_max_count(100);
         http.set_payload_max_length(config.max_body_bytes);
         http.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
