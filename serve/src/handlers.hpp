@@ -44,9 +44,9 @@ const Dataset& source(const Request& req, Context& ctx);
 /// (`w`, `h` from the path, else the query), in `format` (empty: TiTiler's default).
 Response preview_of(const Dataset& ds, const Request& req, const std::string& w, const std::string& h,
                     const std::string& format, Context& ctx);
-/// `p.bands` of `ds` seen in `crs` over `bounds`, resampled to rows x cols through a WarpedVRT
-/// (at the source's resolution, `native_res` in `crs` when known, so that decimated reads use
-/// its overviews), with its mask.
+/// `p.bands` of `ds` seen in `crs` over `bounds`, warped to rows x cols through a WarpedVRT
+/// from the coarsest overview at least as fine as the output (`native_res`: the source's
+/// resolution in `crs`, when known), with its mask.
 ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& bounds, int rows, int cols, const ImageParams& p,
                     std::optional<std::pair<double, double>> native_res = {});
 /// The CRS named by query parameter `name` (EPSG:n, WKT, PROJ), or `fallback` when absent.

@@ -86,29 +86,35 @@ CRS crs_param(const Request& req, const std::string& name, const CRS& fallback) 
 ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows, int cols, const ImageParams& p,
                     std::optional<std::pair<double, double>> native_res) {
     if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
-    // The source's own resolution seen in `crs`: a view at that resolution lets GDAL pick the
-    // source's overviews when the read is decimated to rows x cols.
-    double rx = (b.right - b.left) / cols, ry = (b.top - b.bottom) / rows;
     if (!native_res) {
         try {
             const Grid native = calculate_default_transform(ds.crs(), crs, ds.width(), ds.height(), ds.bounds());
             native_res = std::make_pair(std::abs(native.transform.a), std::abs(native.transform.e));
         } catch (const rastio::Error&) {
-            // No suggested grid (e.g. bounds beyond the CRS's area): read at the output's resolution.
+            // No suggested grid (e.g. bounds beyond the CRS's area): warp from full resolution.
         }
     }
+    // Warp straight to the output grid from the coarsest overview still at least as fine as
+    // the output (gdalwarp's choice): a zoomed-out tile reads few source pixels.
+    Dataset overview;
+    const Dataset* src = &ds;
     if (native_res) {
-        rx = std::min(rx, native_res->first);
-        ry = std::min(ry, native_res->second);
+        const double ratio = std::min((b.right - b.left) / cols / native_res->first, (b.top - b.bottom) / rows / native_res->second);
+        const std::vector<int> factors = ds.overviews(1);
+        int level = -1;
+        for (std::size_t i = 0; i < factors.size(); ++i) {
+            if (factors[i] <= ratio * (1 + 1e-6)) level = static_cast<int>(i);
+        }
+        if (level >= 0) {
+            overview = rastio::open(ds.name(), "r", Options{{"OVERVIEW_LEVEL", std::to_string(level)}});
+            src = &overview;
+        }
     }
-    const double limit = 1 << 30;
-    const double w = std::min(limit, std::ceil((b.right - b.left) / rx - 1e-6));
-    const double h = std::min(limit, std::ceil((b.top - b.bottom) / ry - 1e-6));
     WarpedVRTOptions o;
     o.crs = crs;
-    o.width = std::max(cols, static_cast<int>(w));
-    o.height = std::max(rows, static_cast<int>(h));
-    o.transform = Affine((b.right - b.left) / *o.width, 0, b.left, 0, -(b.top - b.bottom) / *o.height, b.top);
+    o.width = cols;
+    o.height = rows;
+    o.transform = Affine((b.right - b.left) / cols, 0, b.left, 0, -(b.top - b.bottom) / rows, b.top);
     o.resampling = p.resampling;
     if (p.nodata) {
         o.src_nodata = p.nodata;
@@ -117,12 +123,12 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
         o.add_alpha = true; // pixels outside the source (or masked in it) become transparent
     }
     try {
-        WarpedVRT vrt(ds, o);
+        WarpedVRT vrt(*src, o);
         ImageParams q = p;
         q.nodata.reset(); // the view carries it
         ImageData img = read_image(vrt, q, std::nullopt, rows, cols);
         img.crs = crs;
-        img.transform = Affine((b.right - b.left) / cols, 0, b.left, 0, -(b.top - b.bottom) / rows, b.top);
+        img.transform = *o.transform;
         return img;
     } catch (const HttpError&) {
         throw;
@@ -201,7 +207,8 @@ Response cog_map(Request& req, Context&) {
 </head><body><div id="map"></div>
 <script>
 const tms = ")" + tms.id + R"(";
-const map = L.map("map", {crs: tms === "WorldCRS84Quad" ? L.CRS.EPSG4326 : L.CRS.EPSG3857});
+const map = L.map("map", {crs: tms === "WorldCRS84Quad" ? L.CRS.EPSG4326 : L.CRS.EPSG3857,
+                          fadeAnimation: false, zoomAnimation: false});
 window.rastioMap = map;
 fetch("/cog/" + tms + "/tilejson.json" + window.location.search)
   .then(r => r.ok ? r.json() : r.json().then(e => { throw new Error(e.detail); }))
