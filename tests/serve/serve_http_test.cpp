@@ -167,7 +167,10 @@ TEST_F(ServeHttp, RoutesAnswerWithHeadersAndImages) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->get_header_value("Content-Type"), "image/jpeg");
 
-    // One access-log line per request: method, path, status, bytes, time.
+    // One access-log line per request: method, path, status, bytes, time (read once the server
+    // has stopped: the logger runs after each response is sent).
+    server->stop();
+    runner.join();
     EXPECT_NE(log.str().find("GET /cog/info 200 "), std::string::npos) << log.str();
     EXPECT_NE(log.str().find("POST /memory/convert 200 "), std::string::npos);
 }
@@ -280,7 +283,7 @@ TEST_F(ServeHttp, FullQueueAnswers503) {
             EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer.substr(0, 200); // queued, then served
         }
     }
-    EXPECT_GE(busy_answers, 1) << log.str();
+    EXPECT_GE(busy_answers, 1);
     // Once the idle connection times out, the worker serves again.
     auto cli = client();
     auto r = cli.Get("/healthz");
