@@ -95,7 +95,7 @@ Response translate(const Dataset& src, const OutputDriver& out, const Request& r
         int usage_error = FALSE;
         GDALDatasetH h = GDALTranslate(made.name().c_str(), static_cast<GDALDatasetH>(src.gdal_handle()), opts.get(), &usage_error);
         if (h) GDALClose(h);
-        ctx.check_time();
+        ctx.check_time(); // an interrupted conversion is a 503, not a bad request
         if (!h || CPLGetLastErrorType() >= CE_Failure) {
             const std::string why = CPLGetLastErrorMsg();
             throw HttpError(400, std::string("driver: writing ") + out.name + " failed: " + (why.empty() ? "unknown GDAL error" : why));

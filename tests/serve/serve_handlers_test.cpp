@@ -244,6 +244,24 @@ TEST_F(ServeHandlers, HostileSourcesAreRefused) {
     EXPECT_EQ(get("/cog/info", {{"url", "./sub/inner.tif"}}).status, 200);
 }
 
+TEST_F(ServeHandlers, RequestOverItsTimeIs503) {
+    Request req;
+    req.path = "/cog/statistics";
+    req.query = {{"url", "small.tif"}};
+    Context ctx{config, policy, cache, std::chrono::steady_clock::now() - std::chrono::milliseconds(1)};
+    const Response r = dispatch(req, ctx);
+    EXPECT_EQ(r.status, 503);
+    EXPECT_NE(r.body.find("longer than the server allows"), std::string::npos) << r.body;
+    // Conversions stop inside GDAL (its progress callback) once the time is up.
+    const std::vector<std::byte> bytes = rastio::test::read_file(folder.path("small.tif"));
+    Request conv;
+    conv.method = "POST";
+    conv.path = "/memory/convert";
+    conv.query = {{"driver", "GTiff"}};
+    conv.body.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    EXPECT_EQ(dispatch(conv, ctx).status, 503);
+}
+
 TEST_F(ServeHandlers, DriversOptionLimitsWhatOpens) {
     config.drivers = {"PNG"};
     SourcePolicy png_only(config);
