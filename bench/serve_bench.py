@@ -118,6 +118,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--connections", default="1,8,32")
     ap.add_argument("--soak", action="store_true")
+    ap.add_argument("--soak-counts", default="5000,50000", help="requests before the first and the second RSS reading")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("serve_bench: wrk is not installed (Debian's wrk)")
@@ -166,12 +167,13 @@ def main():
             def run_n(n):
                 for i in range(n):
                     urllib.request.urlopen(rbase + paths[i % len(paths)], timeout=30).read()
-            run_n(5000)
-            after5k = rss_mib(rastio.pid)
-            run_n(45000)
-            after50k = rss_mib(rastio.pid)
-            print("soak: rastio serve resident memory %.1f MiB after 5,000 tiles, %.1f MiB after 50,000 (%+.1f MiB)"
-                  % (after5k, after50k, after50k - after5k))
+            first, total = [int(x) for x in args.soak_counts.split(",")]
+            run_n(first)
+            after_first = rss_mib(rastio.pid)
+            run_n(total - first)
+            after_total = rss_mib(rastio.pid)
+            print("soak: rastio serve resident memory %.1f MiB after %d tiles, %.1f MiB after %d (%+.1f MiB)"
+                  % (after_first, first, after_total, total, after_total - after_first))
         return 0
     finally:
         for p in procs:
