@@ -269,8 +269,15 @@ Grid suggested_grid(const CRS& src_crs, const CRS& dst_crs, int width, int heigh
         const double yratio = out.transform.e / yres;
         out.transform.a = xres;
         out.transform.e = yres;
-        out.width = static_cast<int>(std::ceil(out.width * xratio));
-        out.height = static_cast<int>(std::ceil(out.height * yratio));
+        const double nw = std::ceil(out.width * xratio);
+        const double nh = std::ceil(out.height * yratio);
+        if (!(nw >= 1 && nh >= 1 && nw <= std::numeric_limits<int>::max() && nh <= std::numeric_limits<int>::max())) {
+            throw ArgumentError("calculate_default_transform: resolution (" + detail::format_double(xres) + ", " +
+                                detail::format_double(-yres) + ") gives a grid of " + detail::format_double(nw) +
+                                " x " + detail::format_double(nh) + " pixels, which GDAL cannot hold");
+        }
+        out.width = static_cast<int>(nw);
+        out.height = static_cast<int>(nh);
     } else if (options.dst_width) {
         // rasterio's arithmetic, to the last bit: scale the pixel size by the ratio of the sizes.
         const double xratio = static_cast<double>(out.width) / *options.dst_width;
@@ -472,6 +479,7 @@ struct GenImgTransformer {
 
 Reprojected reproject(const WarpSource& source, WarpDestination destination, const ReprojectOptions& o) {
     detail::ensure_gdal();
+    ErrorCapture outer; // GDAL's warnings stay off stderr; failures are checked where they happen
     (void)detail::warp_resampling(o.resampling);
     if (o.num_threads < 0) throw ArgumentError("reproject: num_threads must be >= 0 (0: automatic)");
     if (o.src_alpha < 0 || o.dst_alpha < 0) throw ArgumentError("reproject: alpha band indexes must be >= 0");
@@ -651,6 +659,14 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
         if (destination.array.empty()) {
             if (dst_width <= 0 || dst_height <= 0) throw ArgumentError("reproject: the destination size is not positive");
             dst_dtype = destination.dtype.value_or(src_dtype);
+            const double bytes = static_cast<double>(src_count) * dst_width * dst_height * static_cast<double>(dtype_size(dst_dtype));
+            if (bytes > static_cast<double>(detail::max_read_bytes())) {
+                throw ArgumentError("reproject: the destination grid " + std::to_string(dst_width) + " x " +
+                                    std::to_string(dst_height) + " x " + std::to_string(src_count) + " needs " +
+                                    detail::format_double(bytes) + " bytes, more than the limit of " +
+                                    std::to_string(detail::max_read_bytes()) +
+                                    " (RASTIO_MAX_READ_BYTES); choose a coarser resolution or a smaller grid");
+            }
             destination.array = AnyArray::uninitialized(
                 dst_dtype, Shape{static_cast<std::size_t>(src_count), static_cast<std::size_t>(dst_height),
                                  static_cast<std::size_t>(dst_width)});

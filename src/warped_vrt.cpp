@@ -42,6 +42,7 @@ detail::DatasetHandle reopen_source(const Dataset& source) {
 
 WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     detail::ensure_gdal();
+    ErrorCapture outer; // GDAL's warnings stay off stderr; failures are checked where they happen
     (void)detail::warp_resampling(o.resampling);
     if (o.tolerance < 0) throw ArgumentError("WarpedVRT: tolerance must be >= 0");
     auto hds = reopen_source(source);

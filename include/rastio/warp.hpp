@@ -83,6 +83,11 @@ struct WarpSource {
     /// Bands of an open dataset (empty: all), georeferenced as the dataset is (transform, GCPs
     /// or RPCs); its nodata is the default src_nodata.
     static WarpSource from_dataset(const Dataset& dataset, Bands bands = {});
+    /// A temporary would dangle once the WarpSource is stored: keep the array or dataset in a variable.
+    static WarpSource from_array(AnyArray&&, const Affine&, const CRS&, std::optional<double> = {}) = delete;
+    static WarpSource from_array(AnyArray&&, const GCPs&, std::optional<double> = {}) = delete;
+    static WarpSource from_array(AnyArray&&, const RPC&, std::optional<double> = {}) = delete;
+    static WarpSource from_dataset(Dataset&&, Bands = {}) = delete;
 
     const AnyArray* array = nullptr;
     Affine transform;
@@ -126,7 +131,7 @@ struct ReprojectOptions {
     /// Source pixels equal to this are ignored; none: the source's nodata (a dataset's, or the
     /// one given with the array), if any.
     std::optional<double> src_nodata;
-    /// The destination's nodata; none: the destination dataset's, else src_nodata, else none
+    /// The destination's nodata; none: a destination dataset's own, or for an array src_nodata
     /// (rasterio's rule).
     std::optional<double> dst_nodata;
     /// Fill the destination with dst_nodata (or 0) before warping (GDAL's INIT_DEST); false
@@ -167,11 +172,13 @@ struct WarpedVRTOptions {
     std::optional<int> width;
     std::optional<int> height;
     Resampling resampling = Resampling::nearest;
-    /// Nodata of the view; none: src_nodata.
+    /// Nodata of the view; none: src_nodata. add_alpha removes it (as rasterio).
     std::optional<double> nodata;
     /// Nodata of the source; none: the source's own.
     std::optional<double> src_nodata;
-    /// The source's CRS and transform when the dataset lacks or misstates them.
+    /// The source's CRS and transform when the dataset lacks or misstates them (src_transform
+    /// applies when the view's grid is given; GDAL's automatic grid reads the dataset's own, as
+    /// in rasterio).
     CRS src_crs;
     std::optional<Affine> src_transform;
     /// Adds an alpha band (as the last band) that is 0 outside the source's valid pixels.
