@@ -7,7 +7,7 @@ SANITIZE ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench bench-serve clean
 
 all: build
 
@@ -34,6 +34,10 @@ bench: deps
 	  -DRASTIO_BUILD_EXAMPLES=OFF -DRASTIO_BUILD_BENCH=ON > $(BENCH_BUILD).configure.log 2>&1 || (cat $(BENCH_BUILD).configure.log; exit 1)
 	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target rastio_bench page_cost
 	@bash bench/compare.sh $(BENCH_BUILD)
+
+# `rastio serve` against a FastAPI + rasterio reference tiler with wrk (BENCHMARKS.md).
+bench-serve: build
+	@/usr/bin/python3 bench/serve_bench.py $(abspath $(BUILD))/tools/rastio/rastio $(SERVE_BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

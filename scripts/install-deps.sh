@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev curl
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libjs-leaflet
   python3-rasterio rasterio python3-gdal python3-numpy
   time
 )

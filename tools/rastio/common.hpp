@@ -159,5 +159,7 @@ void add_blocks(CLI::App& app);
 void add_bounds(CLI::App& app);
 void add_env(CLI::App& app);
 void add_warp(CLI::App& app);
+/// `rastio serve` (only when built with rastio_serve).
+void add_serve(CLI::App& app);
 
 } // namespace rastio_cli

@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
     rastio_cli::add_bounds(app);
     rastio_cli::add_env(app);
     rastio_cli::add_warp(app);
+#ifdef RASTIO_HAVE_SERVE
+    rastio_cli::add_serve(app);
+#endif
     try {
         app.parse(argc, argv);
         return 0;
