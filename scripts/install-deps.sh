@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev curl
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libjs-leaflet
+  chromium chromium-driver python3-selenium nginx wrk python3-fastapi uvicorn
   python3-rasterio rasterio python3-gdal python3-numpy
   time
 )
