@@ -13,5 +13,6 @@
 #include <rastio/memory_file_stream.hpp>
 #include <rastio/metadata.hpp>
 #include <rastio/profile.hpp>
+#include <rastio/sample.hpp>
 #include <rastio/version.hpp>
 #include <rastio/window.hpp>

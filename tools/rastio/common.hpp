@@ -92,5 +92,6 @@ void add_convert(CLI::App& app);
 void add_blocks(CLI::App& app);
 void add_bounds(CLI::App& app);
 void add_env(CLI::App& app);
+void add_sample(CLI::App& app);
 
 } // namespace rastio_cli
