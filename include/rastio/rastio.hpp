@@ -14,5 +14,6 @@
 #include <rastio/metadata.hpp>
 #include <rastio/profile.hpp>
 #include <rastio/sample.hpp>
+#include <rastio/statistics.hpp>
 #include <rastio/version.hpp>
 #include <rastio/window.hpp>
