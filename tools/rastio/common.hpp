@@ -93,5 +93,6 @@ void add_blocks(CLI::App& app);
 void add_bounds(CLI::App& app);
 void add_env(CLI::App& app);
 void add_sample(CLI::App& app);
+void add_overview(CLI::App& app);
 
 } // namespace rastio_cli

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     rastio_cli::add_bounds(app);
     rastio_cli::add_env(app);
     rastio_cli::add_sample(app);
+    rastio_cli::add_overview(app);
     try {
         app.parse(argc, argv);
         return 0;
