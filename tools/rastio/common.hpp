@@ -94,5 +94,6 @@ void add_bounds(CLI::App& app);
 void add_env(CLI::App& app);
 void add_sample(CLI::App& app);
 void add_overview(CLI::App& app);
+void add_edit_info(CLI::App& app);
 
 } // namespace rastio_cli

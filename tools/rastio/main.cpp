@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     rastio_cli::add_env(app);
     rastio_cli::add_sample(app);
     rastio_cli::add_overview(app);
+    rastio_cli::add_edit_info(app);
     try {
         app.parse(argc, argv);
         return 0;
