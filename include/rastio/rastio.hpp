@@ -15,6 +15,8 @@
 #include <rastio/metadata.hpp>
 #include <rastio/path.hpp>
 #include <rastio/profile.hpp>
+#include <rastio/sample.hpp>
+#include <rastio/statistics.hpp>
 #include <rastio/version.hpp>
 #include <rastio/warp.hpp>
 #include <rastio/window.hpp>

@@ -161,5 +161,8 @@ void add_env(CLI::App& app);
 void add_warp(CLI::App& app);
 /// `rastio serve` (only when built with rastio_serve).
 void add_serve(CLI::App& app);
+void add_sample(CLI::App& app);
+void add_overview(CLI::App& app);
+void add_edit_info(CLI::App& app);
 
 } // namespace rastio_cli

@@ -20,6 +20,7 @@ struct InfoOptions {
     bool meta = false;
     std::string ns;
     int bidx = 1;
+    bool verbose = false;
 };
 
 // rasterio's enum names, indexed by GDAL's value.
@@ -189,10 +190,35 @@ Json tags_of(const Input& in, int band, const std::string& ns) {
     return out;
 }
 
+// rio info --verbose's extra keys: each band's exact statistics and GDAL checksum.
+void add_verbose(const Input& in, Json& info) {
+    auto* h = static_cast<GDALDatasetH>(in.dataset.gdal_handle());
+    Json stats = Json::array(), sums = Json::array();
+    for (int b = 1; b <= in.dataset.count(); ++b) {
+        const rastio::Statistics st = rastio::statistics(in.dataset, b);
+        stats.push_back({{"min", st.min}, {"max", st.max}, {"mean", st.mean}, {"std", st.std}});
+        CPLErrorReset();
+        sums.push_back(GDALChecksumImage(GDALGetRasterBand(h, b), 0, 0, in.dataset.width(), in.dataset.height()));
+        if (CPLGetLastErrorType() >= CE_Failure) {
+            throw Failure(std::string("cannot read band ") + std::to_string(b) + ": " + CPLGetLastErrorMsg(), in.label);
+        }
+    }
+    info["stats"] = std::move(stats);
+    info["checksum"] = std::move(sums);
+}
+
 void run_info(const InfoOptions& o) {
     Input in = open_input(o.input);
     if (o.tags) {
         write_stdout(py_dumps(tags_of(in, 0, o.ns), o.indent) + "\n");
+        return;
+    }
+    if (o.member == "stats") {
+        if (o.bidx < 1 || o.bidx > in.dataset.count()) {
+            throw Failure("band " + std::to_string(o.bidx) + " out of range 1.." + std::to_string(in.dataset.count()), o.input);
+        }
+        const rastio::Statistics st = rastio::statistics(in.dataset, o.bidx);
+        write_stdout(py_float(st.min) + " " + py_float(st.max) + " " + py_float(st.mean) + " " + py_float(st.std) + "\n");
         return;
     }
     if (o.member == "checksum" || o.member == "subdatasets") {
@@ -219,7 +245,8 @@ void run_info(const InfoOptions& o) {
         write_stdout(std::to_string(sum) + "\n");
         return;
     }
-    const Json info = rio_info(in);
+    Json info = rio_info(in);
+    if (o.verbose) add_verbose(in, info);
     if (o.member.empty()) {
         write_stdout(py_dumps(info, o.indent, true) + "\n");
     } else {
@@ -237,12 +264,13 @@ void add_info(CLI::App& app) {
     sub->add_flag("--meta", o->meta, "Show the metadata object (the default)");
     sub->add_flag("--tags", o->tags, "Show the dataset's tags instead");
     sub->add_option("--namespace", o->ns, "The tag namespace (with --tags)");
-    sub->add_option("-b,--bidx", o->bidx, "Band index for --checksum (default 1)");
-    const std::array<std::pair<const char*, const char*>, 15> members{{
+    sub->add_option("-b,--bidx", o->bidx, "Band index for --checksum and --stats (default 1)");
+    sub->add_flag("-v,--verbose,--tell-me-more", o->verbose, "Add each band's statistics and checksum to the JSON");
+    const std::array<std::pair<const char*, const char*>, 16> members{{
         {"--count", "count"}, {"-t,--dtype", "dtype"}, {"--nodata", "nodata"}, {"-f,--format,--driver", "driver"},
         {"--shape", "shape"}, {"--height", "height"}, {"--width", "width"}, {"--crs", "crs"},
         {"--bounds", "bounds"}, {"-r,--res", "res"}, {"--lnglat", "lnglat"}, {"--checksum", "checksum"},
-        {"--subdatasets", "subdatasets"}, {"--transform", "transform"}, {"--colorinterp", "colorinterp"}}};
+        {"--subdatasets", "subdatasets"}, {"--transform", "transform"}, {"--colorinterp", "colorinterp"}, {"--stats", "stats"}}};
     auto* group = sub->add_option_group("single value", "Print one value instead of the JSON object");
     for (const auto& [flag, key] : members) {
         const std::string k = key;

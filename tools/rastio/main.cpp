@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
 #ifdef RASTIO_HAVE_SERVE
     rastio_cli::add_serve(app);
 #endif
+    rastio_cli::add_sample(app);
+    rastio_cli::add_overview(app);
+    rastio_cli::add_edit_info(app);
     try {
         app.parse(argc, argv);
         return 0;
