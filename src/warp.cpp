@@ -478,6 +478,20 @@ struct GenImgTransformer {
 
 } // namespace
 
+namespace {
+
+/// GDAL's progress callback over ReprojectOptions::progress; an exception cancels the warp.
+int CPL_STDCALL warp_progress(double done, const char* /*message*/, void* arg) {
+    const auto* f = static_cast<const std::function<bool(double)>*>(arg);
+    try {
+        return (*f)(done) ? TRUE : FALSE;
+    } catch (...) {
+        return FALSE;
+    }
+}
+
+} // namespace
+
 Reprojected reproject(const WarpSource& source, WarpDestination destination, const ReprojectOptions& o) {
     detail::ensure_gdal();
     ErrorCapture outer; // GDAL's warnings stay off stderr; failures are checked where they happen
@@ -729,6 +743,10 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     wo->pTransformerArg = transformer.arg;
     wo->hSrcDS = src_h;
     wo->hDstDS = dst_h;
+    if (o.progress) {
+        wo->pfnProgress = warp_progress;
+        wo->pProgressArg = const_cast<std::function<bool(double)>*>(&o.progress); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's argument is void*; only read
+    }
     for (int i = 0; i < src_count; ++i) {
         wo->panSrcBands[i] = src_bands[static_cast<std::size_t>(i)];
         wo->panDstBands[i] = dst_bands[static_cast<std::size_t>(i)];

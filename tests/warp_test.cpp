@@ -536,3 +536,24 @@ TEST(WarpTest, HugeTargetGridsAreRefusedBeforeAllocating) {
     EXPECT_THROW(reproject(WarpSource::from_array(src, k_utm_transform, CRS::from_epsg(32618)), std::move(dst)),
                  ArgumentError);
 }
+
+TEST(WarpTest, ProgressIsReportedAndFalseCancelsTheWarp) {
+    const AnyArray src = ramp(1, 200, 300);
+    const auto run = [&](const ReprojectOptions& o) {
+        return reproject(WarpSource::from_array(src, k_utm_transform, CRS::from_epsg(32618)),
+                         WarpDestination::make(CRS::from_epsg(4326)), o);
+    };
+    for (int threads : {1, 2}) {
+        std::vector<double> seen;
+        const auto done = run({.num_threads = threads, .progress = [&](double f) {
+                                   seen.push_back(f);
+                                   return true;
+                               }});
+        ASSERT_FALSE(seen.empty()) << threads << " threads";
+        EXPECT_DOUBLE_EQ(seen.back(), 1.0) << threads << " threads";
+        EXPECT_EQ(done.array, run({.num_threads = threads}).array);
+        int calls = 0;
+        EXPECT_THROW(run({.num_threads = threads, .progress = [&](double) { return ++calls < 1; }}), IOError);
+        EXPECT_GE(calls, 1);
+    }
+}

@@ -5,6 +5,7 @@
 /// Call these functions qualified (`rastio::transform(...)`): unqualified, argument-dependent
 /// lookup may also find std::transform.
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <utility>
@@ -149,6 +150,9 @@ struct ReprojectOptions {
     /// Extra options given to both the warper and the transformer, e.g. {"SAMPLE_GRID","YES"},
     /// {"MAX_GCP_ORDER","2"}, {"RPC_HEIGHT","100"} (rasterio's **kwargs).
     Options warp_options;
+    /// Called as the warp advances with the fraction done (0 to 1), one call at a time (possibly
+    /// from GDAL's worker threads); returning false cancels the warp, which then throws IOError.
+    std::function<bool(double)> progress;
 };
 
 /// What reproject() returns: the destination array (empty when the destination is a Dataset)
