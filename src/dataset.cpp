@@ -144,8 +144,11 @@ void apply_georeferencing(GDALDatasetH h, const Profile& p, const std::string& p
     }
 }
 
-void set_band_nodata(GDALRasterBandH band, std::optional<double> nodata, const std::string& path) {
-    ErrorCapture errors(path);
+/// Sets or deletes one band's nodata. `warnings`: drop while other bands are still to be set to
+/// the same value (GTiff then warns that another band's nodata differs, which the next calls end).
+void set_band_nodata(GDALRasterBandH band, std::optional<double> nodata, const std::string& path,
+                     WarningPolicy warnings = WarningPolicy::forward) {
+    ErrorCapture errors(warnings, path);
     CPLErr err = CE_None;
     if (!nodata) {
         const GDALDataType gdt = GDALGetRasterDataType(band);
@@ -312,7 +315,10 @@ std::shared_ptr<DatasetState> create_dataset(const std::string& path, const std:
     }
     apply_georeferencing(st->handle, p, path);
     if (p.nodata) {
-        for (int b = 1; b <= *p.count; ++b) set_band_nodata(GDALGetRasterBand(st->handle, b), p.nodata, path);
+        for (int b = 1; b <= *p.count; ++b) {
+            set_band_nodata(GDALGetRasterBand(st->handle, b), p.nodata, path,
+                            b < *p.count ? WarningPolicy::drop : WarningPolicy::forward);
+        }
     }
     return st;
 }
@@ -652,8 +658,10 @@ void Dataset::set_nodata(std::optional<double> nodata) {
     const DatasetUse use(m_state);
     GDALDatasetH h = use.handle();
     check_writable(m_state, "set the nodata value");
-    for (int b = 1; b <= GDALGetRasterCount(h); ++b) {
-        detail::set_band_nodata(GDALGetRasterBand(h, b), nodata, m_state->name);
+    const int count = GDALGetRasterCount(h);
+    for (int b = 1; b <= count; ++b) {
+        detail::set_band_nodata(GDALGetRasterBand(h, b), nodata, m_state->name,
+                                b < count ? detail::WarningPolicy::drop : detail::WarningPolicy::forward);
     }
 }
 

@@ -484,7 +484,7 @@ namespace {
 int CPL_STDCALL warp_progress(double done, const char* /*message*/, void* arg) {
     const auto* f = static_cast<const std::function<bool(double)>*>(arg);
     try {
-        return (*f)(done) ? TRUE : FALSE;
+        return (*f)(std::clamp(done, 0.0, 1.0)) ? TRUE : FALSE; // GDAL's scaled steps may overshoot 1 slightly
     } catch (...) {
         return FALSE;
     }

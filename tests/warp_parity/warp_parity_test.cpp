@@ -332,9 +332,6 @@ TEST(WarpParityTest, WarpedVrtReadsEqualRasterios) {
     REQUIRE_PEER();
     Tally t("WarpedVRT reads");
     Tally grids("WarpedVRT grids and nodata");
-    Tally known_alpha_mask_differences(
-        "WarpedVRT dataset_mask with add_alpha where GDAL does not take alpha as the mask (rasterio 1.3.5: all valid; "
-        "rastio takes the alpha band)");
     // One view per source, CRS, method and grid; its reads are consecutive cases.
     std::string key;
     WarpedVRT vrt;
@@ -390,17 +387,6 @@ TEST(WarpParityTest, WarpedVrtReadsEqualRasterios) {
                     *c);
         } else if (read == "read_masks") {
             t.array(vrt.read_masks(), *c);
-        } else if (read == "dataset_mask" && c->at("add_alpha").get<bool>() && vrt.mask_flags()[0].all_valid) {
-            // A known difference, not the warper's: GDAL takes an alpha band as the mask only of
-            // Byte/UInt16 gray+alpha or RGBA datasets, so the bands of this view say "all valid";
-            // rasterio 1.3.5's dataset_mask then answers all 255, while rastio's uses the alpha
-            // band's values (0 outside the source). Check rastio's answer against the alpha band.
-            const auto mask = vrt.dataset_mask();
-            const auto alpha = vrt.read_as<double>(Bands{vrt.count()});
-            std::size_t wrong = 0;
-            for (std::size_t i = 0; i < mask.size(); ++i) wrong += (mask.data()[i] != 0) != (alpha.data()[i] != 0);
-            EXPECT_EQ(wrong, 0u) << c->dump().substr(0, 200);
-            known_alpha_mask_differences.array_differs(compare(mask, *c));
         } else if (read == "dataset_mask") {
             t.array(vrt.dataset_mask(), *c);
         } else if (read == "read_masked") {
