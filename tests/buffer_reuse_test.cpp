@@ -111,8 +111,8 @@ TEST(BufferReuse, ACopyingMemoryFileHoldsExactlyTheBytesGivenInItsOwnMemory) {
         EXPECT_EQ(mf.mode(), "r");
         const auto view = mf.getbuffer();
         ASSERT_EQ(view.size(), size);
-        EXPECT_EQ(std::memcmp(view.data(), bytes.data(), size), 0);
-        if (size > 0) {
+        if (size > 0) { // memcmp of an empty view would pass it a null pointer
+            EXPECT_EQ(std::memcmp(view.data(), bytes.data(), size), 0);
             EXPECT_NE(view.data(), bytes.data());
             bytes[0] = ~bytes[0]; // the caller's bytes change; the copy does not
             EXPECT_NE(mf.getbuffer()[0], bytes[0]);
