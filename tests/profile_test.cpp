@@ -19,23 +19,6 @@ using rastio::test::TempDir;
 
 namespace {
 
-Profile small(const std::string& driver, std::map<std::string, std::string> options) {
-    Profile p;
-    p.driver = driver;
-    p.width = 16;
-    p.height = 16;
-    p.count = 1;
-    p.dtype = DType::uint8;
-    p.options = std::move(options);
-    return p;
-}
-
-AnyArray ramp() {
-    Array<std::uint8_t> a({1, 16, 16});
-    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<std::uint8_t>(i);
-    return AnyArray(std::move(a));
-}
-
 /// The ArgumentError's message, or a test failure.
 template <class F>
 std::string argument_error(F&& f) {
@@ -59,8 +42,8 @@ void expect_contains(const std::string& text, std::initializer_list<std::string>
 std::string written_compression(const std::string& driver, std::map<std::string, std::string> options) {
     MemoryFile mf;
     {
-        auto ds = mf.open(small(driver, std::move(options)));
-        ds.write(ramp());
+        auto ds = mf.open(test::small_profile(driver, std::move(options)));
+        ds.write(test::ramp16());
     }
     auto back = mf.open();
     return back.profile().options.count("COMPRESS") ? back.profile().options.at("COMPRESS") : "";
@@ -71,20 +54,20 @@ std::string written_compression(const std::string& driver, std::map<std::string,
 TEST(CreationOptionsTest, BadStringSelectValueOnGTiffNamesOptionDriverAndValuesAndWritesNothing) {
     TempDir dir;
     const std::string path = dir.file("out.tif");
-    const std::string why = argument_error([&] { rastio::open(path, "w", small("GTiff", {{"COMPRESS", "FOO"}})); });
+    const std::string why = argument_error([&] { rastio::open(path, "w", test::small_profile("GTiff", {{"COMPRESS", "FOO"}})); });
     expect_contains(why, {"COMPRESS=FOO", "GTiff", "NONE", "LZW", "DEFLATE", "ZSTD"});
     EXPECT_FALSE(std::filesystem::exists(path));
     EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 
     // The same in a MemoryFile, which stays empty and usable.
     MemoryFile mf;
-    const std::string again = argument_error([&] { mf.open(small("GTiff", {{"INTERLEAVE", "ROW"}})); });
+    const std::string again = argument_error([&] { mf.open(test::small_profile("GTiff", {{"INTERLEAVE", "ROW"}})); });
     expect_contains(again, {"INTERLEAVE=ROW", "GTiff", "BAND", "PIXEL"});
     EXPECT_EQ(mf.size(), 0u);
     EXPECT_TRUE(mf.files().empty());
     {
-        auto ds = mf.open(small("GTiff", {{"INTERLEAVE", "BAND"}}));
-        ds.write(ramp());
+        auto ds = mf.open(test::small_profile("GTiff", {{"INTERLEAVE", "BAND"}}));
+        ds.write(test::ramp16());
     }
     EXPECT_GT(mf.size(), 0u);
 }
@@ -92,17 +75,17 @@ TEST(CreationOptionsTest, BadStringSelectValueOnGTiffNamesOptionDriverAndValuesA
 TEST(CreationOptionsTest, CreateCopyOnlyDriversRejectBadValuesBeforeWriting) {
     TempDir dir;
     const std::string cog = dir.file("out.tif");
-    expect_contains(argument_error([&] { rastio::open(cog, "w", small("COG", {{"COMPRESS", "FOO"}})); }),
+    expect_contains(argument_error([&] { rastio::open(cog, "w", test::small_profile("COG", {{"COMPRESS", "FOO"}})); }),
                     {"COMPRESS=FOO", "COG", "DEFLATE", "LZW"});
-    expect_contains(argument_error([&] { rastio::open(cog, "w", small("COG", {{"BLOCKSIZE", "64"}})); }),
+    expect_contains(argument_error([&] { rastio::open(cog, "w", test::small_profile("COG", {{"BLOCKSIZE", "64"}})); }),
                     {"BLOCKSIZE=64", "COG", ">= 128"});
     const std::string png = dir.file("out.png");
-    expect_contains(argument_error([&] { rastio::open(png, "w", small("PNG", {{"ZLEVEL", "high"}})); }),
+    expect_contains(argument_error([&] { rastio::open(png, "w", test::small_profile("PNG", {{"ZLEVEL", "high"}})); }),
                     {"ZLEVEL=high", "PNG", "integer"});
     EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 
     MemoryFile mf;
-    argument_error([&] { mf.open(small("COG", {{"PREDICTOR", "MAYBE"}})); });
+    argument_error([&] { mf.open(test::small_profile("COG", {{"PREDICTOR", "MAYBE"}})); });
     EXPECT_EQ(mf.size(), 0u);
     EXPECT_TRUE(mf.files().empty());
 }
@@ -138,7 +121,7 @@ TEST(CreationOptionsTest, AProfileReadBackCreatesASimilarFile) {
     // takes: the profile says COMPRESS=JPEG and PHOTOMETRIC=YCBCR instead, as rasterio's does.
     MemoryFile src;
     {
-        Profile p = small("GTiff", {{"COMPRESS", "JPEG"}, {"PHOTOMETRIC", "YCBCR"}, {"TILED", "YES"}});
+        Profile p = test::small_profile("GTiff", {{"COMPRESS", "JPEG"}, {"PHOTOMETRIC", "YCBCR"}, {"TILED", "YES"}});
         p.count = 3;
         p.width = p.height = 32;
         auto ds = src.open(p);

@@ -50,6 +50,23 @@ int open_fd_count() {
     return n;
 }
 
+Profile small_profile(const std::string& driver, std::map<std::string, std::string> options) {
+    Profile p;
+    p.driver = driver;
+    p.width = 16;
+    p.height = 16;
+    p.count = 1;
+    p.dtype = DType::uint8;
+    p.options = std::move(options);
+    return p;
+}
+
+AnyArray ramp16() {
+    Array<std::uint8_t> a({1, 16, 16});
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<std::uint8_t>(i);
+    return AnyArray(std::move(a));
+}
+
 std::vector<std::byte> make_gtiff(int width, int height, int bands, const std::vector<std::string>& options) {
     GDALAllRegister();
     static int counter = 0;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ std::vector<std::byte> take_vsimem(const std::string& path);
 std::vector<std::string> vsimem_entries();
 /// How many file descriptors this process holds.
 int open_fd_count();
+
+/// A 16x16 single-band uint8 profile for `driver`, with creation `options`.
+Profile small_profile(const std::string& driver, std::map<std::string, std::string> options = {});
+/// 16x16x1 uint8 pixels 0..255, for a small_profile() dataset.
+AnyArray ramp16();
 
 /// A GeoTIFF made with GDAL's C API (not rastio), pixels value(b, r, c) = (b*31 + r*7 + c*3) % 251.
 std::vector<std::byte> make_gtiff(int width, int height, int bands, const std::vector<std::string>& options = {});

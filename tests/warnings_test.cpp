@@ -42,23 +42,6 @@ std::string capture_stderr(F&& f) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-Profile small(const std::string& driver, std::map<std::string, std::string> options = {}) {
-    Profile p;
-    p.driver = driver;
-    p.width = 16;
-    p.height = 16;
-    p.count = 1;
-    p.dtype = DType::uint8;
-    p.options = std::move(options);
-    return p;
-}
-
-AnyArray ramp() {
-    Array<std::uint8_t> a({1, 16, 16});
-    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<std::uint8_t>(i);
-    return AnyArray(std::move(a));
-}
-
 /// Collects what a handler receives.
 struct Seen {
     std::vector<Warning> warnings;
@@ -90,8 +73,8 @@ TEST(WarningsTest, UnknownCreationOptionReachesTheScopeWithMessageNumberAndPath)
     WarningScope scope(seen.handler());
     MemoryFile mf;
     {
-        auto ds = mf.open(small("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}}));
-        ds.write(ramp());
+        auto ds = mf.open(test::small_profile("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}}));
+        ds.write(test::ramp16());
         ds.close();
     }
     ASSERT_EQ(seen.count_containing("NOT_A_GTIFF_OPTION"), 1u);
@@ -113,11 +96,11 @@ TEST(WarningsTest, CreateCopyDriverWarnsWhenCreatedAndNotAgainOnClose) {
     const std::string path = dir.file("x.png");
     Seen seen;
     WarningScope scope(seen.handler());
-    auto ds = rastio::open(path, "w", small("PNG", {{"NOT_A_PNG_OPTION", "YES"}}));
+    auto ds = rastio::open(path, "w", test::small_profile("PNG", {{"NOT_A_PNG_OPTION", "YES"}}));
     EXPECT_EQ(seen.count_containing("NOT_A_PNG_OPTION"), 1u);
     ASSERT_FALSE(seen.warnings.empty());
     EXPECT_EQ(seen.warnings.front().path, path);
-    ds.write(ramp());
+    ds.write(test::ramp16());
     ds.close();
     EXPECT_EQ(seen.count_containing("NOT_A_PNG_OPTION"), 1u);
     EXPECT_TRUE(std::filesystem::exists(path));
@@ -132,12 +115,12 @@ TEST(WarningsTest, NothingIsPrintedByDefault) {
     // rastio with no handler installed: the same kind of warning, and nothing on stderr.
     const std::string out = capture_stderr([] {
         MemoryFile mf;
-        auto ds = mf.open(small("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}}));
-        ds.write(ramp());
+        auto ds = mf.open(test::small_profile("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}}));
+        ds.write(test::ramp16());
         ds.close();
         TempDir dir;
-        auto png = rastio::open(dir.file("x.png"), "w", small("PNG", {{"NOT_A_PNG_OPTION", "1"}}));
-        png.write(ramp());
+        auto png = rastio::open(dir.file("x.png"), "w", test::small_profile("PNG", {{"NOT_A_PNG_OPTION", "1"}}));
+        png.write(test::ramp16());
         png.close();
     });
     EXPECT_EQ(out, "");
@@ -148,7 +131,7 @@ TEST(WarningsTest, ProcessWideHandlerAndScopes) {
     RestoreHandler restore(global.handler());
     const auto warn_once = [](const std::string& name) {
         MemoryFile mf;
-        mf.open(small("GTiff", {{name, "1"}})).close();
+        mf.open(test::small_profile("GTiff", {{name, "1"}})).close();
     };
     warn_once("OPT_GLOBAL");
     EXPECT_EQ(global.count_containing("OPT_GLOBAL"), 1u);
@@ -185,8 +168,8 @@ TEST(WarningsTest, ProcessWideHandlerAndScopes) {
 TEST(WarningsTest, AThrowingHandlerDoesNotBreakTheCall) {
     WarningScope scope([](const Warning&) { throw std::runtime_error("handler failure"); });
     MemoryFile mf;
-    auto ds = mf.open(small("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}}));
-    ds.write(ramp());
+    auto ds = mf.open(test::small_profile("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}}));
+    ds.write(test::ramp16());
     EXPECT_NO_THROW(ds.close());
     EXPECT_GT(mf.size(), 0u);
 }
@@ -196,12 +179,12 @@ TEST(WarningsTest, AHandlerMayCallRastio) {
     std::vector<std::string> drivers;
     MemoryFile other;
     {
-        auto ds = other.open(small("GTiff"));
-        ds.write(ramp());
+        auto ds = other.open(test::small_profile("GTiff"));
+        ds.write(test::ramp16());
     }
     WarningScope scope([&](const Warning&) { drivers.push_back(other.open().driver()); });
     MemoryFile mf;
-    mf.open(small("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}})).close();
+    mf.open(test::small_profile("GTiff", {{"NOT_A_GTIFF_OPTION", "1"}})).close();
     ASSERT_EQ(drivers.size(), 1u);
     EXPECT_EQ(drivers.front(), "GTiff");
 }
@@ -213,7 +196,7 @@ TEST(WarningsTest, WarningsOfOneCallAreDistinctAndBounded) {
     Seen seen;
     WarningScope scope(seen.handler());
     MemoryFile mf;
-    mf.open(small("GTiff", options)).close();
+    mf.open(test::small_profile("GTiff", options)).close();
     EXPECT_EQ(seen.count_containing("UNKNOWN_"), 100u);
     EXPECT_EQ(seen.count_containing("50 more GDAL warnings"), 1u);
     EXPECT_EQ(seen.warnings.size(), 101u);
