@@ -33,10 +33,16 @@ Response memory_warp(Request& req, Context& ctx);
 
 /// rio-tiler's Info model of a dataset (bounds in longitude/latitude, zooms in WebMercatorQuad).
 Json info_json(const Dataset& ds);
+/// rio-tiler's categorical statistics: the histogram counts values (`values`, or every one present).
+struct Categorical {
+    bool enabled = false;
+    std::vector<double> values;
+};
 /// rio-tiler's statistics of each band of `img` over its valid pixels: {"b1": {...}, ...};
-/// `percentiles` (e.g. 2, 98), `bins` histogram bins, over `range` (none: min..max).
+/// `percentiles` (e.g. 2, 98), `bins` histogram bins, over `range` (none: min..max); or, when
+/// `categorical` is enabled, a histogram of [counts, values].
 Json statistics_json(const ImageData& img, const Bands& bands, const std::vector<double>& percentiles, int bins,
-                     std::optional<std::pair<double, double>> range);
+                     std::optional<std::pair<double, double>> range, const Categorical& categorical = {});
 
 /// The dataset the request's `url` names, through the policy and the worker's cache.
 const Dataset& source(const Request& req, Context& ctx);

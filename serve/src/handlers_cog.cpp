@@ -122,7 +122,7 @@ Response cog_info_geojson(Request& req, Context& ctx) {
 }
 
 Json statistics_json(const ImageData& img, const Bands& bands, const std::vector<double>& percentiles, int bins,
-                     std::optional<std::pair<double, double>> range) {
+                     std::optional<std::pair<double, double>> range, const Categorical& categorical) {
     const Shape s = img.data.shape();
     const std::size_t n = s[1] * s[2];
     const std::uint8_t* m = img.mask.data();
@@ -176,19 +176,40 @@ Json statistics_json(const ImageData& img, const Bands& bands, const std::vector
         st["majority"] = py_number(majority);
         st["minority"] = py_number(minority);
         st["unique"] = static_cast<double>(unique);
-        // numpy.histogram: equal bins over the range, the last one closed.
-        const double lo = range ? range->first : (count ? v.front() : 0.0);
-        double hi = range ? range->second : (count ? v.back() : 1.0);
-        if (hi == lo) hi = lo + 1.0, st["_"] = nullptr;
-        st.erase("_");
-        std::vector<double> counts(static_cast<std::size_t>(bins), 0.0), edges;
-        for (int k = 0; k <= bins; ++k) edges.push_back(lo + (hi - lo) * k / bins);
-        for (const double x : v) {
-            if (x < lo || x > hi) continue;
-            auto k = static_cast<std::size_t>((x - lo) / (hi - lo) * bins);
-            counts[std::min(k, counts.size() - 1)] += 1;
+        if (categorical.enabled) {
+            // rio-tiler's categorical histogram: [counts, values], for the requested values (`c`)
+            // in their order, else every value present, ascending.
+            std::vector<double> values, counts;
+            if (categorical.values.empty()) {
+                for (std::size_t i = 0; i < count;) {
+                    std::size_t j = i;
+                    while (j < count && v[j] == v[i]) ++j;
+                    values.push_back(v[i]);
+                    counts.push_back(static_cast<double>(j - i));
+                    i = j;
+                }
+            } else {
+                for (const double c : categorical.values) {
+                    const auto [lo, hi] = std::equal_range(v.begin(), v.end(), c);
+                    values.push_back(c);
+                    counts.push_back(static_cast<double>(hi - lo));
+                }
+            }
+            st["histogram"] = {counts, values};
+        } else {
+            // numpy.histogram: equal bins over the range, the last one closed.
+            const double lo = range ? range->first : (count ? v.front() : 0.0);
+            double hi = range ? range->second : (count ? v.back() : 1.0);
+            if (hi == lo) hi = lo + 1.0;
+            std::vector<double> counts(static_cast<std::size_t>(bins), 0.0), edges;
+            for (int k = 0; k <= bins; ++k) edges.push_back(lo + (hi - lo) * k / bins);
+            for (const double x : v) {
+                if (x < lo || x > hi) continue;
+                auto k = static_cast<std::size_t>((x - lo) / (hi - lo) * bins);
+                counts[std::min(k, counts.size() - 1)] += 1;
+            }
+            st["histogram"] = {counts, edges};
         }
-        st["histogram"] = {counts, edges};
         st["valid_percent"] = n ? std::round(static_cast<double>(std::count_if(m, m + n, [](std::uint8_t x) { return x != 0; })) /
                                              static_cast<double>(n) * 10000.0) / 100.0
                                 : 0.0;
@@ -226,10 +247,17 @@ Response cog_statistics(Request& req, Context& ctx) {
         range = std::make_pair(parse_number("histogram_range", hr->substr(0, comma)), parse_number("histogram_range", hr->substr(comma + 1)));
         if (!(range->first < range->second)) bad_param("histogram_range", "min must be below max");
     }
+    // TiTiler's categorical=true and c=value (repeated): counts of values instead of bins.
+    Categorical categorical;
+    if (const auto* c = req.one("categorical")) categorical.enabled = parse_bool("categorical", *c);
+    for (const auto& t : req.all("c")) {
+        if (categorical.values.size() >= 1000) bad_param("c", "at most 1000 categories");
+        categorical.values.push_back(parse_number("c", t));
+    }
     const auto [rows, cols] = fit_size(ds.height(), ds.width(), max_size);
     ImageData img = read_image(ds, p, std::nullopt, rows, cols);
     ctx.check_time();
-    return json_response(statistics_json(img, p.bands, percentiles, bins, range));
+    return json_response(statistics_json(img, p.bands, percentiles, bins, range, categorical));
 }
 
 Response cog_point(Request& req, Context& ctx) {

@@ -130,6 +130,31 @@ TEST_F(ServeHandlers, StatisticsPercentilesAndBinsFromQuery) {
     EXPECT_EQ(b1["histogram"][0], Json({9, 6, 0})); // [0,10): 1..9; [10,20): 10..15
 }
 
+TEST_F(ServeHandlers, CategoricalStatisticsCountValues) {
+    // small.tif: values 1..15 once each, 0 is nodata.
+    Response r = get("/cog/statistics", {{"url", "small.tif"}, {"categorical", "true"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    Json b1 = json(r)["b1"];
+    std::vector<double> ones(15, 1.0), values;
+    for (int v = 1; v <= 15; ++v) values.push_back(v);
+    EXPECT_EQ(b1["histogram"][0], Json(ones));
+    EXPECT_EQ(b1["histogram"][1], Json(values));
+    EXPECT_EQ(b1["max"], 15.0); // the other statistics stay
+    // Requested categories, in the order given; absent ones count 0 (nodata is not counted).
+    r = get("/cog/statistics", {{"url", "small.tif"}, {"categorical", "true"}, {"c", "3"}, {"c", "99"}, {"c", "1"}, {"c", "0"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    b1 = json(r)["b1"];
+    EXPECT_EQ(b1["histogram"][0], Json({1.0, 0.0, 1.0, 0.0}));
+    EXPECT_EQ(b1["histogram"][1], Json({3.0, 99.0, 1.0, 0.0}));
+    // c without categorical=true leaves the binned histogram.
+    r = get("/cog/statistics", {{"url", "small.tif"}, {"c", "3"}});
+    EXPECT_EQ(json(r)["b1"]["histogram"][1].size(), 11u);
+    EXPECT_EQ(get("/cog/statistics", {{"url", "small.tif"}, {"categorical", "maybe"}}).status, 400);
+    r = get("/cog/statistics", {{"url", "small.tif"}, {"categorical", "true"}, {"c", "x"}});
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("\"c: "), std::string::npos) << r.body;
+}
+
 TEST_F(ServeHandlers, PointReadsThePixelUnderLonLat) {
     auto ds = rastio::open(folder.path("small.tif"));
     const auto [x, y] = ds.xy(2, 3); // pixel (2, 3) holds 11
