@@ -52,9 +52,10 @@ Response preview_of(const Dataset& ds, const Request& req, const std::string& w,
                     const std::string& format, Context& ctx);
 /// `p.bands` of `ds` seen in `crs` over `bounds`, warped to rows x cols through a WarpedVRT
 /// from the coarsest overview at least as fine as the output (`native_res`: the source's
-/// resolution in `crs`, when known), with its mask.
+/// resolution in `crs`, when known), with its mask. With `cache` (the one `ds` came from), the
+/// overview is opened once and kept there; without, it is opened for this call.
 ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& bounds, int rows, int cols, const ImageParams& p,
-                    std::optional<std::pair<double, double>> native_res = {});
+                    std::optional<std::pair<double, double>> native_res = {}, DatasetCache* cache = nullptr);
 /// The CRS named by query parameter `name` (EPSG:n, WKT, PROJ), or `fallback` when absent.
 CRS crs_param(const Request& req, const std::string& name, const CRS& fallback);
 /// A JSON response.

@@ -84,7 +84,7 @@ CRS crs_param(const Request& req, const std::string& name, const CRS& fallback) 
 }
 
 ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows, int cols, const ImageParams& p,
-                    std::optional<std::pair<double, double>> native_res) {
+                    std::optional<std::pair<double, double>> native_res, DatasetCache* cache) {
     if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
     if (!native_res) {
         try {
@@ -105,7 +105,9 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
         for (std::size_t i = 0; i < factors.size(); ++i) {
             if (factors[i] <= ratio * (1 + 1e-6)) level = static_cast<int>(i);
         }
-        if (level >= 0) {
+        if (level >= 0 && cache) {
+            src = &cache->overview(ds, level);
+        } else if (level >= 0) {
             overview = rastio::open(ds.name(), "r", Options{{"OVERVIEW_LEVEL", std::to_string(level)}});
             src = &overview;
         }
@@ -152,7 +154,7 @@ Response cog_tile(Request& req, Context& ctx) {
     const std::string name = std::to_string(z) + "/" + std::to_string(x) + "/" + std::to_string(y);
     if (!intersects(tb, db)) throw HttpError(404, "Tile " + name + " is outside bounds");
     const int size = 256 * scale;
-    ImageData img = post_process(read_part(ds, tms.crs, tb, size, size, p, geo.native_res), p);
+    ImageData img = post_process(read_part(ds, tms.crs, tb, size, size, p, geo.native_res, &ctx.cache), p);
     ctx.check_time();
     const Format f = req.captures.at(5).empty() ? default_format(img) : parse_format(req.captures.at(5));
     return image_response(img, f, p.return_mask);
@@ -257,7 +259,7 @@ Response cog_bbox(Request& req, Context& ctx) {
         cols = std::clamp(static_cast<int>(std::lround((b.right - b.left) / res)), 1, max_size);
         rows = std::clamp(static_cast<int>(std::lround((b.top - b.bottom) / res)), 1, max_size);
     }
-    ImageData img = post_process(read_part(ds, dst_crs, b, rows, cols, p), p);
+    ImageData img = post_process(read_part(ds, dst_crs, b, rows, cols, p, std::nullopt, &ctx.cache), p);
     ctx.check_time();
     return image_response(img, parse_format(req.captures.at(6)), p.return_mask);
 }

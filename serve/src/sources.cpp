@@ -145,6 +145,18 @@ const Dataset& DatasetCache::get(const SourcePolicy& policy, const std::string& 
     return m_entries.front().dataset;
 }
 
+const Dataset& DatasetCache::overview(const Dataset& base, int level) {
+    for (auto& e : m_entries) {
+        if (&e.dataset != &base) continue;
+        auto it = e.overviews.find(level);
+        if (it == e.overviews.end()) {
+            it = e.overviews.emplace(level, rastio::open(e.path, "r", Options{{"OVERVIEW_LEVEL", std::to_string(level)}})).first;
+        }
+        return it->second;
+    }
+    throw std::logic_error("DatasetCache::overview: the dataset is not from this cache");
+}
+
 BodyRaster open_body(const SourcePolicy& policy, std::string&& body) {
     if (body.empty()) bad_param("body", "empty: POST the raster's bytes");
     BodyRaster r;

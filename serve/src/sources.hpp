@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ public:
     /// The dataset at `gdal_path` (checked with `policy`), reopened when the file changed.
     /// Borrowed: valid until the next call on this cache. Throws HttpError 400/404.
     const Dataset& get(const SourcePolicy& policy, const std::string& gdal_path);
+    /// Overview `level` (0: the first) of `base`, a dataset this cache returned, opened once and
+    /// kept with it (its decoded blocks stay in GDAL's cache across tiles). Borrowed as get().
+    const Dataset& overview(const Dataset& base, int level);
     std::size_t size() const noexcept { return m_entries.size(); }
     /// How many opens happened (tests check that the cache hits and revalidates).
     std::uint64_t opens() const noexcept { return m_opens; }
@@ -54,6 +58,7 @@ private:
         std::int64_t mtime = 0;
         std::uint64_t size = 0;
         Dataset dataset;
+        std::map<int, Dataset> overviews;
     };
     std::size_t m_capacity;
     std::list<Entry> m_entries;
