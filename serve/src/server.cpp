@@ -139,7 +139,7 @@ struct Server::Impl {
         http.set_write_timeout(sec, usec);
         http.set_keep_alive_timeout(2);
         http.set_tcp_nodelay(true); // headers and body go in two writes: no Nagle delay between them
-        http.set_keep_alive_max_count(100);
+        http.set_keep_alive_max_count(std::max<std::size_t>(config.keep_alive_requests, 1));
         http.set_payload_max_length(config.max_body_bytes);
         http.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
             t_start = std::chrono::steady_clock::now();

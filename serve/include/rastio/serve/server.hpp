@@ -22,6 +22,9 @@ struct Config {
     std::size_t max_body_bytes = 64u << 20;     ///< cap of a /memory request body
     std::chrono::milliseconds request_time = std::chrono::seconds(30); ///< per-request time limit
     std::chrono::milliseconds io_timeout = std::chrono::seconds(5);    ///< socket read/write stall limit
+    /// Requests a connection may send before it is closed (and queued again behind the others:
+    /// each connection holds a worker while it is open, so a small number keeps waits fair).
+    std::size_t keep_alive_requests = 2;
     std::size_t cache_per_worker = 32;          ///< open datasets kept by each worker thread
     std::string cache_control = "public, max-age=3600"; ///< Cache-Control of GET answers
 };
