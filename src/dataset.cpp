@@ -759,7 +759,9 @@ void Dataset::read_into(const Bands& bands, const Window& requested, DType t, st
     if (!any_mismatch) {
         // Common GeoTIFF layouts in memory: decode straight into `out`, in parallel when large.
         if (m_state->mode == "r" &&
-            detail::gtiff_direct_read(h, m_state->name, bands, window, detail::to_gdal(t), out)) {
+            (detail::gtiff_direct_read(h, m_state->name, bands, window, detail::to_gdal(t), out) ||
+             detail::gtiff_remote_read(h, m_state->name, bands, window, window.width, window.height, detail::to_gdal(t),
+                                       out))) {
             return;
         }
         raster_io(bands, out.data(), detail::to_gdal(t), esize);

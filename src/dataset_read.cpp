@@ -16,6 +16,7 @@
 #include "dataset_state.hpp"
 #include "error_capture.hpp"
 #include "gdal_handle.hpp"
+#include "gtiff_direct.hpp"
 
 namespace rastio {
 
@@ -319,6 +320,14 @@ AnyArray Dataset::read(const ReadOptions& options) const {
     run_plan(p, gdt, fills, width(), height(),
              [&](const Window& src, std::byte* dst, int bc, int br, GSpacing pixel, GSpacing line, GSpacing band,
                  GDALRasterIOExtraArg* extra) {
+                 // A remote GeoTIFF read into the whole result: fetch only its blocks, in parallel.
+                 const auto esz = static_cast<GSpacing>(esize);
+                 if (p.inside && src == p.window && bc == p.cols && br == p.rows && pixel == esz && line == esz * bc &&
+                     band == line * br && mode() == "r" &&
+                     detail::gtiff_remote_read(h, name(), p.bands, src, bc, br, gdt,
+                                               std::span<std::byte>(dst, static_cast<std::size_t>(band) * p.bands.size()))) {
+                     return CE_None;
+                 }
                  return GDALDatasetRasterIOEx(h, GF_Read, src.col_off, src.row_off, src.width, src.height, dst, bc,
                                               br, gdt, static_cast<int>(p.bands.size()),
                                               const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const

@@ -3,12 +3,16 @@
 #include "memory_hints.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <limits>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
-
 
 #include <libdeflate.h>
 
@@ -33,7 +37,7 @@ constexpr std::uint16_t tag_width = 256, tag_height = 257, tag_bits = 258, tag_c
                         tag_photometric = 262, tag_fill_order = 266, tag_strip_offsets = 273, tag_spp = 277,
                         tag_rows_per_strip = 278, tag_strip_bytes = 279, tag_planar = 284, tag_predictor = 317,
                         tag_tile_width = 322, tag_tile_height = 323, tag_tile_offsets = 324,
-                        tag_tile_bytes = 325, tag_sample_format = 339;
+                        tag_tile_bytes = 325, tag_sample_format = 339, tag_subfile_type = 254;
 constexpr std::uint32_t comp_none = 1, comp_lzw = 5, comp_deflate = 8, comp_deflate_old = 32946,
                         comp_zstd = 50000;
 
@@ -41,7 +45,15 @@ constexpr std::uint32_t comp_none = 1, comp_lzw = 5, comp_deflate = 8, comp_defl
 class Bytes {
 public:
     explicit Bytes(std::span<const std::byte> b) noexcept : m_b(b) {}
-    bool has(std::uint64_t off, std::uint64_t n) const noexcept { return off <= m_b.size() && n <= m_b.size() - off; }
+    bool has(std::uint64_t off, std::uint64_t n) const noexcept {
+        if (off <= m_b.size() && n <= m_b.size() - off) return true;
+        // A prefix of a remote file: how many bytes would have answered (saturating).
+        const std::uint64_t end = n > ~std::uint64_t{0} - off ? ~std::uint64_t{0} : off + n;
+        m_need = std::max(m_need, end);
+        return false;
+    }
+    /// The furthest byte a failed has() asked for (0 when none failed).
+    std::uint64_t need() const noexcept { return m_need; }
     std::uint64_t get(std::uint64_t off, unsigned n) const noexcept {
         std::uint64_t v = 0;
         for (unsigned i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(m_b[off + i]) << (8 * i);
@@ -51,6 +63,7 @@ public:
 
 private:
     std::span<const std::byte> m_b;
+    mutable std::uint64_t m_need = 0;
 };
 
 /// The first IFD's fields, as far as pixels are concerned.
@@ -58,6 +71,7 @@ struct Layout {
     std::uint64_t width = 0, height = 0, spp = 1, bits = 0, sample_format = 1, compression = comp_none;
     std::uint64_t photometric = 1, planar = 1, predictor = 1, rows_per_strip = 0xffffffffULL, fill_order = 1;
     std::uint64_t tile_width = 0, tile_height = 0;
+    std::uint64_t subfile_type = 0; // bit 0: reduced resolution (an overview), bit 2: a mask
     bool tiled = false, bits_uniform = true, format_uniform = true;
     std::vector<std::uint64_t> offsets, byte_counts;
 };
@@ -85,12 +99,12 @@ bool entry_values(const Bytes& b, bool big, std::uint64_t entry, std::vector<std
     return true;
 }
 
-bool parse_layout(const Bytes& b, Layout& L) {
+/// The byte order, TIFF flavour and first IFD's offset; false for files this reader leaves to GDAL.
+bool parse_preamble(const Bytes& b, bool& big, std::uint64_t& ifd) {
     if (!b.has(0, 16)) return false;
     if (b.get(0, 2) != 0x4949) return false; // "II": big-endian files go to GDAL
     const auto magic = b.get(2, 2);
-    bool big = false;
-    std::uint64_t ifd = 0;
+    big = false;
     if (magic == 42) {
         ifd = b.get(4, 4);
     } else if (magic == 43) {
@@ -100,10 +114,16 @@ bool parse_layout(const Bytes& b, Layout& L) {
     } else {
         return false;
     }
+    return true;
+}
+
+/// Parses the IFD at `ifd` into `L` and sets `next` to the following IFD's offset (0 at the end).
+bool parse_ifd(const Bytes& b, bool big, std::uint64_t ifd, Layout& L, std::uint64_t& next) {
     const unsigned count_size = big ? 8 : 2, entry_size = big ? 20 : 12;
     if (!b.has(ifd, count_size)) return false;
     const std::uint64_t n = b.get(ifd, count_size);
-    if (n > 10000 || !b.has(ifd + count_size, n * entry_size)) return false;
+    if (n > 10000 || !b.has(ifd + count_size, n * entry_size + (big ? 8 : 4))) return false;
+    next = b.get(ifd + count_size + n * entry_size, big ? 8 : 4);
     std::vector<std::uint64_t> v;
     for (std::uint64_t i = 0; i < n; ++i) {
         const std::uint64_t e = ifd + count_size + i * entry_size;
@@ -112,7 +132,7 @@ bool parse_layout(const Bytes& b, Layout& L) {
         case tag_width: case tag_height: case tag_bits: case tag_compression: case tag_photometric:
         case tag_fill_order: case tag_strip_offsets: case tag_spp: case tag_rows_per_strip: case tag_strip_bytes:
         case tag_planar: case tag_predictor: case tag_tile_width: case tag_tile_height: case tag_tile_offsets:
-        case tag_tile_bytes: case tag_sample_format:
+        case tag_tile_bytes: case tag_sample_format: case tag_subfile_type:
             break;
         default: continue;
         }
@@ -132,6 +152,7 @@ bool parse_layout(const Bytes& b, Layout& L) {
         case tag_tile_width: L.tile_width = v[0]; L.tiled = true; break;
         case tag_tile_height: L.tile_height = v[0]; L.tiled = true; break;
         case tag_sample_format: L.sample_format = v[0]; L.format_uniform = uniform(); break;
+        case tag_subfile_type: L.subfile_type = v[0]; break;
         case tag_strip_offsets: if (!L.tiled || L.offsets.empty()) L.offsets = v; break;
         case tag_strip_bytes: if (!L.tiled || L.byte_counts.empty()) L.byte_counts = v; break;
         case tag_tile_offsets: L.offsets = v; break;
@@ -140,6 +161,31 @@ bool parse_layout(const Bytes& b, Layout& L) {
         }
     }
     return true;
+}
+
+bool parse_layout(const Bytes& b, Layout& L) {
+    bool big = false;
+    std::uint64_t ifd = 0, next = 0;
+    return parse_preamble(b, big, ifd) && parse_ifd(b, big, ifd, L, next);
+}
+
+/// Every IFD of the file, in file order (at most 64); false when one does not parse within `b`
+/// (then b.need() says how many bytes would have held it) or the chain loops.
+bool parse_chain(const Bytes& b, std::vector<Layout>& out) {
+    bool big = false;
+    std::uint64_t ifd = 0;
+    if (!parse_preamble(b, big, ifd)) return false;
+    std::vector<std::uint64_t> seen;
+    while (ifd != 0) {
+        if (out.size() >= 64 || std::find(seen.begin(), seen.end(), ifd) != seen.end()) return false;
+        seen.push_back(ifd);
+        Layout L;
+        std::uint64_t next = 0;
+        if (!parse_ifd(b, big, ifd, L, next)) return false;
+        out.push_back(std::move(L));
+        ifd = next;
+    }
+    return !out.empty();
 }
 
 /// The GDAL type of the layout's samples, or GDT_Unknown.
@@ -186,6 +232,8 @@ struct Task {
     std::size_t index;
     std::size_t bx, by;
     int plane;
+    /// The block's bytes when they were fetched apart from the file (remote reads); empty otherwise.
+    std::span<const std::byte> fetched = {};
 };
 
 /// This thread's DEFLATE decompressor, made on first use (GDAL's CPLZLibInflate makes one per call).
@@ -462,8 +510,11 @@ bool run_task(const Plan& p, const Task& t, std::vector<std::byte>& scratch, std
     const std::size_t x0 = std::max(bx0, wx0), x1 = std::min(bx0 + p.block_w, wx1);
     const std::size_t y0 = std::max(by0, wy0), y1 = std::min(by0 + rows_in_block, wy1);
     if (x0 >= x1 || y0 >= y1) return true;
-    if (off == 0 || len == 0 || off > p.file.size() || len > p.file.size() - off) return false; // sparse or truncated: GDAL decides
-    std::span<const std::byte> src = p.file.subspan(static_cast<std::size_t>(off), static_cast<std::size_t>(len));
+    std::span<const std::byte> src = t.fetched;
+    if (src.empty()) {
+        if (off == 0 || len == 0 || off > p.file.size() || len > p.file.size() - off) return false; // sparse or truncated: GDAL decides
+        src = p.file.subspan(static_cast<std::size_t>(off), static_cast<std::size_t>(len));
+    }
     std::byte* data = nullptr;
     const std::byte* cdata = nullptr;
     if (L.compression == comp_none) {
@@ -487,6 +538,125 @@ bool run_task(const Plan& p, const Task& t, std::vector<std::byte>& scratch, std
         scatter(p, cdata + r * row_bytes, x0 - bx0, x1 - bx0, out_row, out_col, t.plane);
     }
     return true;
+}
+
+/// Whether this reader decodes `L`'s samples to exactly the pixels GDAL returns as `type`.
+bool layout_supported(const Layout& L, GDALDataType type) {
+    // Only layouts whose decoded bytes are the pixels GDAL would return.
+    if (!L.bits_uniform || !L.format_uniform || L.fill_order != 1) return false;
+    if (L.photometric != 1 && L.photometric != 2 && L.photometric != 3) return false;
+    if (L.compression != comp_none && L.compression != comp_lzw && L.compression != comp_deflate &&
+        L.compression != comp_deflate_old && L.compression != comp_zstd) {
+        return false;
+    }
+    if (L.predictor != 1 && (L.compression == comp_none || (L.predictor != 2 && L.predictor != 3))) return false;
+    if (L.predictor == 2 && L.sample_format == 3) return false;
+    if (L.predictor == 3 && L.sample_format != 3) return false;
+    if (L.planar != 1 && L.planar != 2) return false;
+    const GDALDataType file_type = layout_type(L);
+    if (file_type == GDT_Unknown || file_type != type) return false;
+    return true;
+}
+
+/// The plan and the blocks to decode for `window` of `bands` of the image `L` (whose blocks sit
+/// in `file`, or are fetched apart and given to the tasks later); false when it cannot.
+bool make_plan(const Layout& L, std::span<const std::byte> file, std::span<const int> bands, const Window& window,
+               std::span<std::byte> out, Plan& p, std::vector<Task>& tasks) {
+    p.L = &L;
+    p.file = file;
+    p.bands = bands;
+    p.win = window;
+    p.out = out.data();
+    p.large_output = out.size() >= (std::size_t{16} << 20);
+    p.esize = static_cast<std::size_t>(L.bits / 8);
+    p.samples = L.planar == 1 ? static_cast<std::size_t>(L.spp) : 1;
+    if (L.tiled) {
+        if (L.tile_width == 0 || L.tile_height == 0 || L.tile_width > 65536 || L.tile_height > 65536) return false;
+        p.block_w = static_cast<std::size_t>(L.tile_width);
+        p.block_h = static_cast<std::size_t>(L.tile_height);
+    } else {
+        if (L.rows_per_strip == 0) return false;
+        p.block_w = static_cast<std::size_t>(L.width);
+        p.block_h = static_cast<std::size_t>(std::min(L.rows_per_strip, L.height));
+    }
+    p.blocks_across = (static_cast<std::size_t>(L.width) + p.block_w - 1) / p.block_w;
+    p.blocks_down = (static_cast<std::size_t>(L.height) + p.block_h - 1) / p.block_h;
+    const std::size_t planes = L.planar == 2 ? static_cast<std::size_t>(L.spp) : 1;
+    const std::size_t per_plane = p.blocks_across * p.blocks_down;
+    if (L.offsets.size() != per_plane * planes || L.byte_counts.size() != L.offsets.size()) return false;
+    p.max_block_bytes = p.block_w * p.block_h * p.samples * p.esize;
+    if (p.max_block_bytes > (std::size_t{64} << 20)) return false; // giant blocks: GDAL and its limits decide
+    if (p.samples > 1 && bands.size() == p.samples) {
+        std::vector<std::size_t> map(p.samples, p.samples);
+        bool permutation = true;
+        for (std::size_t j = 0; j < bands.size(); ++j) {
+            auto& slot = map[static_cast<std::size_t>(bands[j] - 1)];
+            if (slot != p.samples) permutation = false;
+            slot = j;
+        }
+        if (permutation) p.sample_to_band = std::move(map);
+    }
+    if (L.compression == comp_zstd) {
+        p.zstd = CPLGetDecompressor("zstd");
+        if (p.zstd == nullptr) return false;
+    }
+
+    // The blocks the window touches, for the planes the bands need.
+    const auto bx_first = static_cast<std::size_t>(window.col_off) / p.block_w;
+    const auto bx_last = static_cast<std::size_t>(window.col_off + window.width - 1) / p.block_w;
+    const auto by_first = static_cast<std::size_t>(window.row_off) / p.block_h;
+    const auto by_last = static_cast<std::size_t>(window.row_off + window.height - 1) / p.block_h;
+    std::vector<bool> plane_wanted(planes, planes == 1);
+    if (planes > 1) {
+        for (int band : bands) plane_wanted[static_cast<std::size_t>(band - 1)] = true;
+    }
+    for (std::size_t pl = 0; pl < planes; ++pl) {
+        if (!plane_wanted[pl]) continue;
+        for (std::size_t by = by_first; by <= by_last; ++by) {
+            for (std::size_t bx = bx_first; bx <= bx_last; ++bx) {
+                tasks.push_back({pl * per_plane + by * p.blocks_across + bx, bx, by,
+                                 planes > 1 ? static_cast<int>(pl) : -1});
+            }
+        }
+    }
+
+    return true;
+}
+
+/// Decodes every task into `out`, in parallel when the output is large (or, with
+/// `parallel_from_blocks`, whenever there are several blocks: their bytes came from far away).
+bool run_plan(const Plan& p, const std::vector<Task>& tasks, std::span<std::byte> out, bool parallel_from_blocks = false) {
+    const std::size_t weight = parallel_from_blocks ? std::max(out.size(), std::size_t{4} << 20) : out.size();
+    const unsigned nthreads = worker_count(weight, tasks.size());
+    if (nthreads > 1) advise_huge_pages(out.data(), out.size());
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+        std::vector<std::byte> scratch, tmp;
+        try {
+            for (std::size_t i = next.fetch_add(1); i < tasks.size() && !failed.load(std::memory_order_relaxed);
+                 i = next.fetch_add(1)) {
+                if (!run_task(p, tasks[i], scratch, tmp)) failed = true;
+            }
+        } catch (...) { // allocation failure: let GDAL try
+            failed = true;
+        }
+#if defined(__x86_64__)
+        _mm_sfence(); // streaming stores are weakly ordered: make them visible before the join
+#endif
+    };
+    if (nthreads == 1) {
+        work();
+    } else {
+        std::vector<std::thread> pool;
+        try {
+            for (unsigned i = 1; i < nthreads; ++i) pool.emplace_back(work);
+        } catch (...) { // no more threads: the ones started and this one share the work
+        }
+        work();
+        for (auto& t : pool) t.join();
+    }
+    return !failed;
 }
 
 } // namespace
@@ -587,19 +757,7 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
 
     Layout L;
     if (!parse_layout(b, L)) return false;
-    // Only layouts whose decoded bytes are the pixels GDAL would return.
-    if (!L.bits_uniform || !L.format_uniform || L.fill_order != 1) return false;
-    if (L.photometric != 1 && L.photometric != 2 && L.photometric != 3) return false;
-    if (L.compression != comp_none && L.compression != comp_lzw && L.compression != comp_deflate &&
-        L.compression != comp_deflate_old && L.compression != comp_zstd) {
-        return false;
-    }
-    if (L.predictor != 1 && (L.compression == comp_none || (L.predictor != 2 && L.predictor != 3))) return false;
-    if (L.predictor == 2 && L.sample_format == 3) return false;
-    if (L.predictor == 3 && L.sample_format != 3) return false;
-    if (L.planar != 1 && L.planar != 2) return false;
-    const GDALDataType file_type = layout_type(L);
-    if (file_type == GDT_Unknown || file_type != type) return false;
+    if (!layout_supported(L, type)) return false;
     // The dataset must be the first IFD (not an overview or another directory).
     const int count = GDALGetRasterCount(h);
     if (L.width != static_cast<std::uint64_t>(GDALGetRasterXSize(h)) ||
@@ -608,103 +766,297 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
         return false;
     }
     for (int i = 1; i <= count; ++i) {
-        if (GDALGetRasterDataType(GDALGetRasterBand(h, i)) != file_type) return false;
+        if (GDALGetRasterDataType(GDALGetRasterBand(h, i)) != type) return false;
     }
 
     Plan p;
-    p.L = &L;
-    p.file = file;
-    p.bands = bands;
-    p.win = window;
-    p.out = out.data();
-    p.large_output = out.size() >= (std::size_t{16} << 20);
-    p.esize = static_cast<std::size_t>(L.bits / 8);
-    p.samples = L.planar == 1 ? static_cast<std::size_t>(L.spp) : 1;
-    if (L.tiled) {
-        if (L.tile_width == 0 || L.tile_height == 0 || L.tile_width > 65536 || L.tile_height > 65536) return false;
-        p.block_w = static_cast<std::size_t>(L.tile_width);
-        p.block_h = static_cast<std::size_t>(L.tile_height);
-    } else {
-        if (L.rows_per_strip == 0) return false;
-        p.block_w = static_cast<std::size_t>(L.width);
-        p.block_h = static_cast<std::size_t>(std::min(L.rows_per_strip, L.height));
-    }
-    p.blocks_across = (static_cast<std::size_t>(L.width) + p.block_w - 1) / p.block_w;
-    p.blocks_down = (static_cast<std::size_t>(L.height) + p.block_h - 1) / p.block_h;
-    const std::size_t planes = L.planar == 2 ? static_cast<std::size_t>(L.spp) : 1;
-    const std::size_t per_plane = p.blocks_across * p.blocks_down;
-    if (L.offsets.size() != per_plane * planes || L.byte_counts.size() != L.offsets.size()) return false;
-    p.max_block_bytes = p.block_w * p.block_h * p.samples * p.esize;
-    if (p.max_block_bytes > (std::size_t{64} << 20)) return false; // giant blocks: GDAL and its limits decide
-    if (p.samples > 1 && bands.size() == p.samples) {
-        std::vector<std::size_t> map(p.samples, p.samples);
-        bool permutation = true;
-        for (std::size_t j = 0; j < bands.size(); ++j) {
-            auto& slot = map[static_cast<std::size_t>(bands[j] - 1)];
-            if (slot != p.samples) permutation = false;
-            slot = j;
-        }
-        if (permutation) p.sample_to_band = std::move(map);
-    }
-    if (L.compression == comp_zstd) {
-        p.zstd = CPLGetDecompressor("zstd");
-        if (p.zstd == nullptr) return false;
-    }
-
-    // The blocks the window touches, for the planes the bands need.
-    const auto bx_first = static_cast<std::size_t>(window.col_off) / p.block_w;
-    const auto bx_last = static_cast<std::size_t>(window.col_off + window.width - 1) / p.block_w;
-    const auto by_first = static_cast<std::size_t>(window.row_off) / p.block_h;
-    const auto by_last = static_cast<std::size_t>(window.row_off + window.height - 1) / p.block_h;
     std::vector<Task> tasks;
-    std::vector<bool> plane_wanted(planes, planes == 1);
-    if (planes > 1) {
-        for (int band : bands) plane_wanted[static_cast<std::size_t>(band - 1)] = true;
-    }
-    for (std::size_t pl = 0; pl < planes; ++pl) {
-        if (!plane_wanted[pl]) continue;
-        for (std::size_t by = by_first; by <= by_last; ++by) {
-            for (std::size_t bx = bx_first; bx <= bx_last; ++bx) {
-                tasks.push_back({pl * per_plane + by * p.blocks_across + bx, bx, by,
-                                 planes > 1 ? static_cast<int>(pl) : -1});
-            }
-        }
-    }
-
-    const unsigned nthreads = worker_count(out.size(), tasks.size());
-    if (nthreads > 1) advise_huge_pages(out.data(), out.size());
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
-    auto work = [&] {
-        std::vector<std::byte> scratch, tmp;
-        try {
-            for (std::size_t i = next.fetch_add(1); i < tasks.size() && !failed.load(std::memory_order_relaxed);
-                 i = next.fetch_add(1)) {
-                if (!run_task(p, tasks[i], scratch, tmp)) failed = true;
-            }
-        } catch (...) { // allocation failure: let GDAL try
-            failed = true;
-        }
-#if defined(__x86_64__)
-        _mm_sfence(); // streaming stores are weakly ordered: make them visible before the join
-#endif
-    };
-    if (nthreads == 1) {
-        work();
-    } else {
-        std::vector<std::thread> pool;
-        try {
-            for (unsigned i = 1; i < nthreads; ++i) pool.emplace_back(work);
-        } catch (...) { // no more threads: the ones started and this one share the work
-        }
-        work();
-        for (auto& t : pool) t.join();
-    }
-    if (failed) return false;
+    if (!make_plan(L, file, bands, window, out, p, tasks) || !run_plan(p, tasks, out)) return false;
     g_direct_reads.fetch_add(1, std::memory_order_relaxed);
     return true;
 }
 
 std::uint64_t gtiff_direct_read_count() noexcept { return g_direct_reads.load(std::memory_order_relaxed); }
+
+} // namespace rastio::detail
+
+// ---------------------------------------------------------------------------------------------
+// Remote GeoTIFFs: the header parsed once, only the blocks a read needs fetched, concurrently.
+
+namespace rastio::detail {
+
+namespace {
+
+std::atomic<std::uint64_t> g_remote_reads{0};
+
+bool remote_path(const std::string& path) {
+    static constexpr std::array<std::string_view, 8> prefixes{"/vsicurl/", "/vsis3/",    "/vsigs/",   "/vsiaz/",
+                                                              "/vsioss/",  "/vsiswift/", "/vsiadls/", "/vsirastio/"};
+    return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return path.rfind(p, 0) == 0; });
+}
+
+struct VsiCloser {
+    void operator()(VSILFILE* f) const noexcept { VSIFCloseL(f); }
+};
+using VsiFile = std::unique_ptr<VSILFILE, VsiCloser>;
+
+/// A remote file's parsed IFDs, shared by every dataset opened on the same unchanged file.
+struct RemoteHeader {
+    std::vector<Layout> ifds;
+};
+
+/// Parsed headers of recently read remote files, keyed by path, size and modification time, so
+/// that a file changed on the server (another size or time) is parsed again. Bounded (LRU).
+class HeaderCache {
+public:
+    std::shared_ptr<const RemoteHeader> find(const std::string& key) {
+        std::lock_guard lock(m_mutex);
+        for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
+            if (it->first == key) {
+                m_entries.splice(m_entries.begin(), m_entries, it);
+                return m_entries.front().second;
+            }
+        }
+        return nullptr;
+    }
+    void put(const std::string& key, std::shared_ptr<const RemoteHeader> header) {
+        std::lock_guard lock(m_mutex);
+        m_entries.emplace_front(key, std::move(header));
+        if (m_entries.size() > k_capacity) m_entries.pop_back();
+    }
+
+private:
+    static constexpr std::size_t k_capacity = 32;
+    std::mutex m_mutex;
+    std::list<std::pair<std::string, std::shared_ptr<const RemoteHeader>>> m_entries;
+};
+
+HeaderCache& header_cache() {
+    static HeaderCache cache;
+    return cache;
+}
+
+/// Reads bytes [0, n) of `fp` into `buf`; false on a short read.
+bool read_prefix(VSILFILE* fp, std::size_t n, std::vector<std::byte>& buf) {
+    buf.resize(n);
+    return VSIFSeekL(fp, 0, SEEK_SET) == 0 && VSIFReadL(buf.data(), 1, n, fp) == n;
+}
+
+/// The file's IFDs: the first 16 KiB (which GDAL's open has already fetched and cached) grown in
+/// one read whenever the IFDs or their arrays reach further, up to 64 MiB. Null when the file is
+/// not one this reader handles or its header cannot be read (GDAL then reads and reports).
+std::shared_ptr<const RemoteHeader> load_header(const std::string& path, std::uint64_t size) {
+    VsiFile fp(VSIFOpenL(path.c_str(), "rb"));
+    if (!fp) return nullptr;
+    constexpr std::uint64_t first = 16384, cap = std::uint64_t{64} << 20;
+    std::uint64_t n = std::min(size, first);
+    std::vector<std::byte> buf;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        if (!read_prefix(fp.get(), static_cast<std::size_t>(n), buf)) return nullptr;
+        const Bytes b(std::span<const std::byte>(buf.data(), buf.size()));
+        auto header = std::make_shared<RemoteHeader>();
+        if (parse_chain(b, header->ifds)) return header;
+        // Grow only when a structure ran past the prefix; otherwise the file is not for us.
+        if (b.need() <= n || n >= size || b.need() > cap) return nullptr;
+        n = std::min(size, std::max(b.need(), 2 * n));
+    }
+    return nullptr;
+}
+
+/// One contiguous byte range to fetch, covering the blocks `[first, last)` of the sorted list.
+struct Span {
+    std::uint64_t offset = 0, length = 0;
+    std::vector<std::byte> bytes;
+};
+
+/// Fetches the spans concurrently: up to 4 groups, each one VSIFReadMultiRangeL call on a handle
+/// of its own (GDAL's /vsicurl/ runs each group's ranges in parallel too; a ByteSource gets them
+/// as one read_ranges call), and calls `done(g, groups)` in group g's thread once its spans
+/// (g, g + groups, ...) have arrived, so that decoding overlaps the other groups' transfers.
+/// False when any range fails or `done` returns false.
+template <class Done>
+bool fetch_spans(const std::string& path, std::vector<Span>& spans, const Done& done) {
+    const std::size_t groups = std::min<std::size_t>(4, spans.size());
+    std::atomic<bool> ok{true};
+    auto fetch_group = [&](std::size_t g) {
+        try {
+            VsiFile fp(VSIFOpenL(path.c_str(), "rb"));
+            if (!fp) {
+                ok = false;
+                return;
+            }
+            std::vector<void*> data;
+            std::vector<vsi_l_offset> offsets;
+            std::vector<size_t> sizes;
+            for (std::size_t i = g; i < spans.size(); i += groups) {
+                spans[i].bytes.resize(static_cast<std::size_t>(spans[i].length));
+                data.push_back(spans[i].bytes.data());
+                offsets.push_back(spans[i].offset);
+                sizes.push_back(static_cast<size_t>(spans[i].length));
+            }
+            if (VSIFReadMultiRangeL(static_cast<int>(data.size()), data.data(), offsets.data(), sizes.data(),
+                                    fp.get()) != 0) {
+                ok = false;
+                return;
+            }
+            fp.reset();
+            if (ok && !done(g, groups)) ok = false;
+        } catch (...) { // allocation failure
+            ok = false;
+        }
+    };
+    std::vector<std::thread> pool;
+    try {
+        for (std::size_t g = 1; g < groups; ++g) pool.emplace_back(fetch_group, g);
+    } catch (...) { // no more threads: this one fetches the groups that have none
+        for (std::size_t g = pool.size() + 1; g < groups; ++g) fetch_group(g);
+    }
+    fetch_group(0);
+    for (auto& t : pool) t.join();
+    return ok;
+}
+
+/// The IFD holding the pixels of `window` read into out_cols x out_rows, and the window in its
+/// own pixels: the full-resolution image at 1:1, or an overview on which the read lands exactly
+/// (pixel for pixel, as GDAL's overview selection then reads it). Null when there is none.
+const Layout* pick_level(GDALDatasetH h, const RemoteHeader& header, const Window& window, int out_cols, int out_rows,
+                         Window& sub) {
+    const auto W = static_cast<std::uint64_t>(GDALGetRasterXSize(h));
+    const auto H = static_cast<std::uint64_t>(GDALGetRasterYSize(h));
+    const Layout& full = header.ifds.front();
+    if ((full.subfile_type & 5U) != 0 || full.width != W || full.height != H) return nullptr;
+    if (out_cols == window.width && out_rows == window.height) {
+        sub = window;
+        return &full;
+    }
+    GDALRasterBandH band = GDALGetRasterBand(h, 1);
+    const int overviews = band == nullptr ? 0 : GDALGetOverviewCount(band);
+    const auto x0 = static_cast<std::uint64_t>(window.col_off), y0 = static_cast<std::uint64_t>(window.row_off);
+    const auto w = static_cast<std::uint64_t>(window.width), hh = static_cast<std::uint64_t>(window.height);
+    for (const Layout& L : header.ifds) {
+        if ((L.subfile_type & 1U) == 0 || (L.subfile_type & 4U) != 0 || L.width == 0 || L.height == 0) continue;
+        const std::uint64_t wk = L.width, hk = L.height;
+        if ((x0 * wk) % W != 0 || (w * wk) % W != 0 || (y0 * hk) % H != 0 || (hh * hk) % H != 0) continue;
+        if (w * wk / W != static_cast<std::uint64_t>(out_cols) || hh * hk / H != static_cast<std::uint64_t>(out_rows)) {
+            continue;
+        }
+        // Only an overview GDAL itself knows (same size), which it then reads at 1:1.
+        bool known = false;
+        for (int i = 0; i < overviews && !known; ++i) {
+            GDALRasterBandH o = GDALGetOverview(band, i);
+            known = o != nullptr && static_cast<std::uint64_t>(GDALGetRasterBandXSize(o)) == wk &&
+                    static_cast<std::uint64_t>(GDALGetRasterBandYSize(o)) == hk;
+        }
+        if (!known) continue;
+        sub = Window{static_cast<int>(x0 * wk / W), static_cast<int>(y0 * hk / H), out_cols, out_rows};
+        return &L;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+bool gtiff_remote_read(GDALDatasetH h, const std::string& path, std::span<const int> bands, const Window& window,
+                       int out_cols, int out_rows, GDALDataType type, std::span<std::byte> out) {
+    if (!remote_path(path)) return false;
+    if (!CPLTestBool(CPLGetConfigOption("RASTIO_DIRECT_READ", "YES"))) return false;
+    GDALDriverH drv = GDALGetDatasetDriver(h);
+    if (drv == nullptr || !EQUAL(GDALGetDriverShortName(drv), "GTiff")) return false;
+    if (window.width <= 0 || window.height <= 0 || out_cols <= 0 || out_rows <= 0) return false;
+
+    VSIStatBufL st;
+    if (VSIStatL(path.c_str(), &st) != 0 || st.st_size <= 0) return false;
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    const std::string key = path + '\n' + std::to_string(size) + '\n' + std::to_string(static_cast<long long>(st.st_mtime));
+    auto header = header_cache().find(key);
+    if (!header) {
+        header = load_header(path, size);
+        if (!header) return false;
+        header_cache().put(key, header);
+    }
+
+    Window sub;
+    const Layout* level = pick_level(h, *header, window, out_cols, out_rows, sub);
+    if (level == nullptr || !layout_supported(*level, type)) return false;
+    const int count = GDALGetRasterCount(h);
+    if (level->spp != static_cast<std::uint64_t>(count)) return false;
+    for (int i = 1; i <= count; ++i) {
+        if (GDALGetRasterDataType(GDALGetRasterBand(h, i)) != type) return false;
+    }
+
+    Plan p;
+    std::vector<Task> tasks;
+    if (!make_plan(*level, {}, bands, sub, out, p, tasks)) return false;
+
+    // The blocks' byte ranges, sorted, merged where the gap between them is small.
+    std::vector<std::size_t> order(tasks.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const Task& t = tasks[i];
+        const std::uint64_t off = level->offsets[t.index], len = level->byte_counts[t.index];
+        if (off == 0 || len == 0 || off > size || len > size - off) return false; // sparse or truncated: GDAL decides
+        order[i] = i;
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return level->offsets[tasks[a].index] < level->offsets[tasks[b].index]; });
+    constexpr std::uint64_t max_gap = 64 * 1024, max_span = std::uint64_t{32} << 20;
+    std::vector<Span> spans;
+    std::vector<std::size_t> span_of(tasks.size());
+    for (std::size_t i : order) {
+        const std::uint64_t off = level->offsets[tasks[i].index], end = off + level->byte_counts[tasks[i].index];
+        if (!spans.empty()) {
+            Span& s = spans.back();
+            const std::uint64_t s_end = s.offset + s.length;
+            if (off >= s.offset && off <= s_end + max_gap && std::max(end, s_end) - s.offset <= max_span) {
+                s.length = std::max(end, s_end) - s.offset;
+                span_of[i] = spans.size() - 1;
+                continue;
+            }
+        }
+        spans.push_back({off, end - off, {}});
+        span_of[i] = spans.size() - 1;
+    }
+    std::uint64_t total = 0;
+    for (const Span& s : spans) total += s.length;
+    if (total > std::max<std::uint64_t>(std::uint64_t{256} << 20, 4 * static_cast<std::uint64_t>(out.size()))) {
+        return false; // far more compressed bytes than pixels: a strange file, GDAL decides
+    }
+    std::vector<std::vector<std::size_t>> tasks_of(spans.size());
+    for (std::size_t i = 0; i < tasks.size(); ++i) tasks_of[span_of[i]].push_back(i);
+    auto point = [&](std::size_t i) {
+        const Span& s = spans[span_of[i]];
+        const std::uint64_t off = level->offsets[tasks[i].index];
+        tasks[i].fetched = std::span<const std::byte>(s.bytes).subspan(static_cast<std::size_t>(off - s.offset),
+                                                                       static_cast<std::size_t>(level->byte_counts[tasks[i].index]));
+    };
+    // One group: its blocks decode on every core once it arrives. Several: each group's thread
+    // decodes its own blocks while the other groups are still coming in.
+    auto decode_group = [&](std::size_t g, std::size_t groups) {
+        if (groups == 1) return true;
+        std::vector<std::byte> scratch, tmp;
+        bool good = true;
+        for (std::size_t si = g; si < spans.size() && good; si += groups) {
+            for (std::size_t i : tasks_of[si]) {
+                point(i);
+                if (!run_task(p, tasks[i], scratch, tmp)) {
+                    good = false;
+                    break;
+                }
+            }
+        }
+#if defined(__x86_64__)
+        _mm_sfence(); // streaming stores are weakly ordered: make them visible before the join
+#endif
+        return good;
+    };
+    if (!fetch_spans(path, spans, decode_group)) return false; // GDAL reads again and reports the failure in its words
+    if (spans.size() == 1) {
+        for (std::size_t i = 0; i < tasks.size(); ++i) point(i);
+        if (!run_plan(p, tasks, out, /*parallel_from_blocks=*/true)) return false;
+    }
+    g_remote_reads.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+std::uint64_t gtiff_remote_read_count() noexcept { return g_remote_reads.load(std::memory_order_relaxed); }
 
 } // namespace rastio::detail

@@ -24,6 +24,19 @@ namespace rastio::detail {
 bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const int> bands, const Window& window,
                        GDALDataType type, std::span<std::byte> out);
 
+/// Reads `window` of `bands` of the remote GTiff dataset `h` (opened read-only at a /vsicurl/,
+/// /vsis3/ ... or ByteSource path) into `out`, out_rows x out_cols a band, band-sequential:
+/// at full resolution, or from an overview on which the read lands pixel for pixel. The header
+/// is parsed once per unchanged file (cached by path, size and time); only the blocks the read
+/// needs are fetched, close ranges merged, in up to four concurrent batches; blocks decode in
+/// parallel. Returns false when it does not apply or a fetch fails: the caller then reads
+/// through GDAL, which overwrites `out` and reports any failure. Borrows `out` for the call.
+bool gtiff_remote_read(GDALDatasetH h, const std::string& path, std::span<const int> bands, const Window& window,
+                       int out_cols, int out_rows, GDALDataType type, std::span<std::byte> out);
+
+/// How many reads the remote direct path served in this process.
+std::uint64_t gtiff_remote_read_count() noexcept;
+
 /// How many reads the direct path served in this process (tests use it to prove which path ran).
 std::uint64_t gtiff_direct_read_count() noexcept;
 

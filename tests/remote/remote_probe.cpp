@@ -17,6 +17,8 @@
 
 #include <rastio/rastio.hpp>
 
+#include "gtiff_direct.hpp" // private: how many reads the remote direct path served
+
 namespace {
 
 /// The user's own HTTP reader: one ranged GET per read, checked for status and length.
@@ -172,8 +174,9 @@ int main(int argc, char** argv) {
         const bool same = got.shape() == want.shape() && got.dtype() == want.dtype() &&
                           std::memcmp(got.bytes().data(), want.bytes().data(), want.bytes().size()) == 0;
         const auto& s = got.shape();
-        std::printf("%s shape=(%zu, %zu, %zu) registered=%zu\n", same ? "identical=yes" : "DIFFERENT", s[0], s[1], s[2],
-                    rastio::registered_byte_sources());
+        std::printf("%s shape=(%zu, %zu, %zu) registered=%zu direct=%llu\n", same ? "identical=yes" : "DIFFERENT", s[0],
+                    s[1], s[2], rastio::registered_byte_sources(),
+                    static_cast<unsigned long long>(rastio::detail::gtiff_remote_read_count()));
         rc = same ? 0 : 3;
     } catch (const rastio::IOError& e) {
         std::printf("IOError: %s\n", e.what());

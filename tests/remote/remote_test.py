@@ -5,7 +5,7 @@ against it with timeouts (remote_probe, the rastio tool), checks what they print
 over the wire, then stops the server and removes the folder. Exit 0: passed, 1: failed, 77: skipped.
 
     remote_test.py CASE --probe EXE [--rastio EXE] [--corpus DIR]
-    CASE: windows | source_windows | faults | source_faults | delay | tool
+    CASE: windows | source_windows | direct_bytes | faults | source_faults | delay | tool
 """
 
 import argparse
@@ -79,24 +79,33 @@ def make_fixtures(args, root):
     return cog
 
 
+# name, read options, whether rastio's own remote reader serves it (else GDAL reads it)
 READS = [
-    ("cog.tif", []),
-    ("cog.tif", ["--window", "100,37,300,211"]),
-    ("cog.tif", ["--window", "512,256,256,256"]),
-    ("cog.tif", ["--out-shape", "90,99"]),  # decimated: GDAL reads the overview
-    ("cogeo.tif", ["--window", "300,500,400,300"]),
-    ("cogeo.tif", ["--window", "0,0,1024,1024", "--out-shape", "256,256"]),
+    ("cog.tif", [], True),
+    ("cog.tif", ["--window", "100,37,300,211"], True),
+    ("cog.tif", ["--window", "512,256,256,256"], True),
+    ("cog.tif", ["--out-shape", "90,99"], False),  # decimated between levels: GDAL resamples an overview
+    ("cog.tif", ["--out-shape", "359,395"], True),  # the whole of the first overview, pixel for pixel
+    ("cogeo.tif", ["--window", "300,500,400,300"], False),  # YCbCr JPEG: GDAL decodes it
+    ("cogeo.tif", ["--window", "0,0,1024,1024", "--out-shape", "256,256"], False),
 ]
 
 
 def case_windows(args, server, root, source=False):
     extra = ["--source"] if source else []
-    for name, opts in READS:
+    for name, opts, direct in READS:
         rc, out, _, _ = run([args.probe, server.url(name), os.path.join(root, name)] + extra + opts)
         check(rc == 0 and "identical=yes" in out, f"{name} {opts}: not the pixels of the local copy (exit {rc})")
         check("registered_after=0" in out, "a ByteSource stayed registered after its dataset closed")
+        served = re.search(r"direct=(\d+)", out)
+        check(served and (int(served.group(1)) > 0) == direct,
+              f"{name} {opts}: the remote direct reader {'did not serve' if direct else 'served'} the read")
+        # The same read with the direct reader off: GDAL's pixels, the same answer.
+        rc, out, _, _ = run([args.probe, server.url(name), os.path.join(root, name), "--env", "RASTIO_DIRECT_READ=NO"]
+                            + extra + opts)
+        check(rc == 0 and "identical=yes" in out and "direct=0" in out, f"{name} {opts}: GDAL's own read failed")
     names = {r["path"].split("?", 1)[0] for r in server.requests}
-    check(names <= {f"/ok/{name}" for name, _ in READS},
+    check(names <= {f"/ok/{name}" for name, _, _ in READS},
           f"requests for other files than the raster (sidecars, listings): {sorted(names)}")
     gets = [r for r in server.requests if r["method"] == "GET"]
     check(gets, "the server saw no GET")
@@ -104,6 +113,41 @@ def case_windows(args, server, root, source=False):
         check(r["range"] is not None and r["status"] == 206, f"a GET fetched the whole file, not a range: {r}")
     total = sum(r["bytes"] for r in gets)
     print(f"{len(server.requests)} requests, {len(gets)} ranged GETs, {total} bytes")
+
+
+def block_bytes(path, window, block=256):
+    """The compressed bytes of the full-resolution blocks that `window` (col, row, w, h) touches,
+    as GDAL's GTiff driver reports them (BLOCK_SIZE_x_y), or Skipped without GDAL's Python."""
+    try:
+        from osgeo import gdal
+    except ImportError as e:
+        raise Skipped(f"GDAL's Python bindings are missing ({e})")
+    ds = gdal.Open(path)
+    band = ds.GetRasterBand(1)  # pixel-interleaved: one block holds every band
+    col, row, w, h = window
+    total = 0
+    for y in range(row // block, (row + h - 1) // block + 1):
+        for x in range(col // block, (col + w - 1) // block + 1):
+            total += int(band.GetMetadataItem(f"BLOCK_SIZE_{x}_{y}", "TIFF"))
+    return total
+
+
+def case_direct_bytes(args, server, root):
+    """A window read by URL fetches the header once and then only its blocks, in one batch."""
+    local = os.path.join(root, "cog.tif")
+    window = (200, 200, 400, 300)  # 2 x 3 blocks of 256
+    tiles = block_bytes(local, window)
+    server.requests.clear()
+    rc, out, _, _ = run([args.probe, server.url("cog.tif"), local, "--window", ",".join(map(str, window))])
+    check(rc == 0 and "identical=yes" in out and "direct=1" in out, "the direct read by URL failed or did not run")
+    gets = [r for r in server.requests if r["method"] == "GET"]
+    header = gets[0]["bytes"]  # GDAL's first read: the header and the first IFDs
+    fetched = sum(r["bytes"] for r in gets[1:])
+    print(f"{len(server.requests)} requests ({len(gets)} GETs): header {header} bytes, then {fetched} bytes "
+          f"for blocks of {tiles} bytes")
+    check(len(gets) <= 3, f"{len(gets)} GETs for one window: {gets}")
+    check(fetched >= tiles, f"fetched {fetched} bytes, fewer than the blocks' own {tiles}")
+    check(header + fetched <= 1.25 * (tiles + header), f"fetched {header + fetched} bytes for {tiles} of blocks")
 
 
 def case_source_windows(args, server, root):
@@ -202,6 +246,7 @@ CASES = {
     "source_windows": case_source_windows,
     "faults": case_faults,
     "source_faults": case_source_faults,
+    "direct_bytes": case_direct_bytes,
     "delay": case_delay,
     "tool": case_tool,
 }
