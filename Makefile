@@ -7,7 +7,7 @@ SANITIZE ?=
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build run test bench bench-serve clean
+.PHONY: all deps configure build run test bench bench-remote bench-serve clean
 
 all: build
 
@@ -34,6 +34,13 @@ bench: deps
 	  -DRASTIO_BUILD_EXAMPLES=OFF -DRASTIO_BUILD_BENCH=ON > $(BENCH_BUILD).configure.log 2>&1 || (cat $(BENCH_BUILD).configure.log; exit 1)
 	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target rastio_bench page_cost
 	@bash bench/compare.sh $(BENCH_BUILD)
+
+# Remote COG reads over a Range server with a delay per request, rastio against rasterio (BENCHMARKS.md).
+bench-remote: deps
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DRASTIO_BUILD_TESTS=OFF -DRASTIO_BUILD_TOOLS=OFF \
+	  -DRASTIO_BUILD_EXAMPLES=OFF -DRASTIO_BUILD_BENCH=ON > $(BENCH_BUILD).configure.log 2>&1 || (cat $(BENCH_BUILD).configure.log; exit 1)
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) --target remote_read
+	@/usr/bin/python3 bench/remote_bench.py $(BENCH_BUILD) $(REMOTE_BENCH_ARGS)
 
 # `rastio serve` against a FastAPI + rasterio reference tiler with wrk (BENCHMARKS.md).
 bench-serve: build
