@@ -30,8 +30,27 @@ DatasetState::~DatasetState() {
     }
 }
 
+void DatasetState::add_dependent(const std::shared_ptr<DatasetState>& ds) {
+    const std::lock_guard lock(m_dependents_mutex);
+    std::erase_if(m_dependents, [](const std::weak_ptr<DatasetState>& w) { return w.expired(); });
+    m_dependents.push_back(ds);
+}
+
 void DatasetState::close() {
     closing = true;
+    std::vector<std::weak_ptr<DatasetState>> dependents;
+    {
+        const std::lock_guard lock(m_dependents_mutex);
+        dependents.swap(m_dependents);
+    }
+    for (const auto& w : dependents) {
+        auto d = w.lock();
+        if (!d) continue;
+        try {
+            d->close(); // a read-only view over this handle goes before it
+        } catch (...) { // NOLINT(bugprone-empty-catch): its failure must not keep this one open
+        }
+    }
     std::lock_guard lock(close_mutex);
     GDALDatasetH h = handle.exchange(nullptr); // only one closer gets the handle
     if (h == nullptr) return;

@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include <gdal.h>
 
@@ -55,6 +57,14 @@ struct DatasetState {
     /// Set by close() before it waits for the lock: calls that start then throw ClosedError at
     /// once, so a thread calling in a loop cannot keep the close waiting (the lock prefers readers).
     std::atomic<bool> closing{false};
+
+    /// Datasets reading through this one's handle (a WarpedVRT with share_source): close()
+    /// closes them first, since GDAL deletes a closed handle whatever references it has.
+    void add_dependent(const std::shared_ptr<DatasetState>& ds);
+
+private:
+    std::mutex m_dependents_mutex;
+    std::vector<std::weak_ptr<DatasetState>> m_dependents;
 };
 
 /// The state behind a Dataset, for library code outside the Dataset class (reproject's DatasetUse).

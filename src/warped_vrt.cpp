@@ -45,8 +45,20 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     ErrorCapture outer; // GDAL's warnings stay off stderr; failures are checked where they happen
     (void)detail::warp_resampling(o.resampling);
     if (o.tolerance < 0) throw ArgumentError("WarpedVRT: tolerance must be >= 0");
-    auto hds = reopen_source(source);
-    const int count = GDALGetRasterCount(hds.get());
+    // The handle the view reads through: its own reopened one, or the source's (share_source).
+    detail::DatasetHandle reopened;
+    std::optional<detail::DatasetUse> shared_use;
+    if (o.share_source) {
+        if (source.mode() != "r") {
+            throw ArgumentError("WarpedVRT: share_source needs a source opened read-only (mode \"r\"), " +
+                                source.name() + " is open in mode \"" + source.mode() + "\"");
+        }
+        shared_use.emplace(detail::DatasetAccess::state(source)); // throws ClosedError when closed
+    } else {
+        reopened = reopen_source(source);
+    }
+    GDALDatasetH const src_h = shared_use ? shared_use->handle() : reopened.get();
+    const int count = GDALGetRasterCount(src_h);
     if (count < 1) throw ArgumentError("WarpedVRT: source " + source.name() + " has no bands");
 
     m_src_name = source.name();
@@ -71,7 +83,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     {
         std::array<double, 6> gt{};
         ErrorCapture quiet;
-        const bool has_gt = GDALGetGeoTransform(hds.get(), gt.data()) == CE_None;
+        const bool has_gt = GDALGetGeoTransform(src_h, gt.data()) == CE_None;
         if (!has_gt && !o.src_transform && !src_gcps && !src_rpcs) {
             throw ArgumentError("WarpedVRT: source " + source.name() +
                                 " has no georeferencing (no geotransform, GCPs or RPCs)");
@@ -90,7 +102,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
 
     int src_alpha = 0;
     for (int b = 1; b <= count; ++b) {
-        if (GDALGetRasterColorInterpretation(GDALGetRasterBand(hds.get(), b)) == GCI_AlphaBand) src_alpha = b;
+        if (GDALGetRasterColorInterpretation(GDALGetRasterBand(src_h, b)) == GCI_AlphaBand) src_alpha = b;
     }
     int dst_alpha = 0;
     if (o.add_alpha) {
@@ -104,7 +116,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     const GDALDataType working = o.dtype ? detail::to_gdal(*o.dtype) : GDT_Unknown;
     auto wo = detail::make_warp_options(o.resampling, m_src_nodata, dst_nodata, count, src_alpha, dst_alpha,
                                         o.warp_mem_limit, working, extras);
-    wo->hSrcDS = hds.get();
+    wo->hSrcDS = src_h;
 
     const std::string src_wkt = m_src_crs.to_wkt();
     const std::string dst_wkt = dst_crs.to_wkt();
@@ -115,7 +127,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     if (!dst_transform && !sized) {
         // GDAL picks the grid (rasterio's case 4).
         detail::StringList topts(o.warp_extras);
-        vrt = GDALAutoCreateWarpedVRTEx(hds.get(), src_wkt.empty() ? nullptr : src_wkt.c_str(), dst_wkt.c_str(),
+        vrt = GDALAutoCreateWarpedVRTEx(src_h, src_wkt.empty() ? nullptr : src_wkt.c_str(), dst_wkt.c_str(),
                                         detail::warp_resampling(o.resampling), o.tolerance, wo.get(), topts.get());
     } else {
         if (!sized) throw ArgumentError("WarpedVRT: a transform needs a positive width and height");
@@ -147,7 +159,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
             topts.add("GCPS_OK", "TRUE");
             topts.add("DST_SRS", dst_wkt);
             if (!src_gcps && src_rpcs) topts.add("SRC_METHOD", "RPC");
-            exact = GDALCreateGenImgProjTransformer2(hds.get(), nullptr, topts.get());
+            exact = GDALCreateGenImgProjTransformer2(src_h, nullptr, topts.get());
             if (exact != nullptr) GDALSetGenImgProjTransformerDstGeoTransform(exact, dst_gt.data());
         } else {
             auto src_gt = m_src_transform.to_gdal();
@@ -167,7 +179,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
             wo->pfnTransformer = GDALGenImgProjTransform;
             wo->pTransformerArg = exact;
         }
-        vrt = GDALCreateWarpedVRT(hds.get(), w, h, dst_gt.data(), wo.get());
+        vrt = GDALCreateWarpedVRT(src_h, w, h, dst_gt.data(), wo.get());
         if (vrt == nullptr) {
             // The VRT did not take the transformer: free it here.
             GDALDestroyTransformer(wo->pTransformerArg);
@@ -181,8 +193,9 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
                     (errors.message().empty() ? "no valid grid" : errors.message()));
     }
     detail::DatasetHandle owned_vrt(vrt);
-    // The VRT holds its own reference to the reopened source and closes it when it closes.
-    GDALDereferenceDataset(hds.release());
+    // The VRT holds its own reference to the source handle and drops it when it closes: a
+    // reopened handle closes with it, a shared one stays the source's.
+    if (reopened) GDALDereferenceDataset(reopened.release());
 
     for (int b = 1; b <= GDALGetRasterCount(vrt); ++b) {
         GDALRasterBandH band = GDALGetRasterBand(vrt, b);
@@ -201,6 +214,8 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     st->handle = owned_vrt.release();
     // Closing the source's MemoryFile closes this view first, as every dataset opened on it.
     if (auto mf = detail::find_memory_file(source.name())) mf->track(st);
+    // GDAL deletes a closed handle whatever references it has: the source closes a view on it first.
+    if (shared_use) detail::DatasetAccess::state(source)->add_dependent(st);
     Dataset::operator=(Dataset(std::move(st)));
 }
 

@@ -501,6 +501,69 @@ TEST(WarpTest, WarpedVrtClosesItsSourceHandleInEveryGridCase) {
     EXPECT_EQ(open_datasets(), before);
 }
 
+TEST(WarpTest, WarpedVrtSharingTheSourceHandleReadsTheSamePixelsAndClosesWithIt) {
+    const auto open_datasets = [] {
+        int n = 0;
+        GDALDatasetH* list = nullptr;
+        GDALGetOpenDatasets(&list, &n);
+        return n;
+    };
+    auto mf = utm_file(ramp(3, 200, 300), 0.0);
+    {
+        // Overviews, so that an out_shape read goes through the source's overview bands.
+        auto rw = rastio::open(mf.name(), "r+");
+        rw.build_overviews({2, 4}, Resampling::average);
+    }
+    auto ds = mf.open();
+    const int before = open_datasets();
+    const WarpedVRTOptions cases[] = {
+        {.crs = CRS::from_epsg(3857), .resampling = Resampling::bilinear},
+        {.width = 75, .height = 50, .resampling = Resampling::average},
+        {.crs = CRS::from_epsg(4326), .width = 64, .height = 48, .resampling = Resampling::cubic},
+    };
+    for (auto o : cases) {
+        WarpedVRT reopened(ds, o);
+        o.share_source = true;
+        WarpedVRT shared(ds, o);
+        // GDAL lists the datasets it opened, not the VRTs made in memory: only the reopened
+        // view's own source handle shows, the shared view opened nothing.
+        EXPECT_EQ(open_datasets(), before + 1);
+        EXPECT_EQ(shared.transform(), reopened.transform());
+        EXPECT_EQ(shared.read(), reopened.read());
+        const ReadOptions small{.out_shape = std::pair{17, 23}, .resampling = Resampling::bilinear};
+        EXPECT_EQ(shared.read(small), reopened.read(small));
+        EXPECT_EQ(shared.dataset_mask(), reopened.dataset_mask());
+        const ReadOptions boundless{.window = Window(-5, -5, 40, 30), .boundless = true};
+        EXPECT_EQ(shared.read(boundless), reopened.read(boundless));
+    }
+    EXPECT_EQ(open_datasets(), before);
+
+    // A writable source cannot be shared: its writes would race the view's reads.
+    {
+        auto rw = rastio::open(mf.name(), "r+");
+        EXPECT_THROW(WarpedVRT(rw, {.crs = CRS::from_epsg(3857), .share_source = true}), ArgumentError);
+    }
+    // Closing the source first closes the view on its handle: ClosedError, not a freed handle.
+    WarpedVRT shared(ds, {.crs = CRS::from_epsg(3857), .share_source = true});
+    ASSERT_FALSE(shared.closed());
+    ds.close();
+    EXPECT_TRUE(shared.closed());
+    EXPECT_THROW(shared.read(), ClosedError);
+    EXPECT_THROW(WarpedVRT(ds, {.crs = CRS::from_epsg(3857), .share_source = true}), ClosedError);
+    // A view closed before its source leaves the source readable, and the MemoryFile closes both.
+    auto again = mf.open();
+    {
+        WarpedVRT view(again, {.crs = CRS::from_epsg(3857), .share_source = true});
+        (void)view.read();
+    }
+    EXPECT_EQ(again.read().shape(), (Shape{3, 200, 300}));
+    WarpedVRT last(again, {.crs = CRS::from_epsg(3857), .share_source = true});
+    mf.close();
+    EXPECT_TRUE(last.closed());
+    EXPECT_TRUE(again.closed());
+    EXPECT_EQ(open_datasets(), before - 1);
+}
+
 TEST(WarpTest, ReprojectStraightIntoACogWriterInAMemoryFile) {
     const AnyArray src = ramp(3);
     const Grid g = calculate_default_transform(CRS::from_epsg(32618), CRS::from_epsg(3857), 64, 64,

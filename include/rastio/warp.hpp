@@ -197,13 +197,20 @@ struct WarpedVRTOptions {
     bool init_dest_nodata = true;
     /// Extra GDAL warp options (rasterio's warp_extras), e.g. {"NUM_THREADS","ALL_CPUS"}.
     Options warp_extras;
+    /// Read through the source Dataset's own GDAL handle instead of reopening its file: no
+    /// open per view, and the blocks the source has decoded stay cached for the next view (what
+    /// a tile server cutting many small views of one dataset wants). The source must be open
+    /// read-only; the view must then be used on the thread that uses the source, and closing
+    /// the source closes the view first.
+    bool share_source = false;
 };
 
 /// A read-only view of a dataset in another CRS or grid, warped on every read (rasterio's
 /// WarpedVRT): every read of the Dataset API works (windows, out_shape + resampling, boundless,
 /// read_masks, dataset_mask, read_masked). It never copies the source: it opens its own
 /// read-only GDAL handle on the source's file (without the source's open options), which stays
-/// valid after the source Dataset closes; closing the source's MemoryFile closes the view too.
+/// valid after the source Dataset closes (unless share_source: then it reads through the
+/// source's handle and closes with it); closing the source's MemoryFile closes the view too.
 /// Reads warp block by block, so a view's pixels can differ from one reproject() of the whole
 /// grid where the approximate transformer's error depends on the chunk (as in rasterio).
 ///

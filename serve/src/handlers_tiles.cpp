@@ -118,6 +118,9 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     o.height = rows;
     o.transform = Affine((b.right - b.left) / cols, 0, b.left, 0, -(b.top - b.bottom) / rows, b.top);
     o.resampling = p.resampling;
+    // Through the source's own handle: no reopen per tile, and the blocks decoded for one tile
+    // stay in GDAL's cache for its neighbours. The view dies within this call, on this thread.
+    o.share_source = true;
     if (p.nodata) {
         o.src_nodata = p.nodata;
         o.nodata = p.nodata;
