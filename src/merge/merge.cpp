@@ -627,7 +627,12 @@ void merge(const std::vector<MergeSource>& sources, MemoryFile& dst, const Merge
         return it != p.options.end() && std::atoi(it->second.c_str()) > 0 && std::atoi(it->second.c_str()) % 16 == 0;
     };
     const bool is_tiled = tiled != p.options.end() && (EQUAL(tiled->second.c_str(), "YES") || EQUAL(tiled->second.c_str(), "TRUE"));
-    if (!is_tiled || !multiple_of_16("BLOCKXSIZE") || !multiple_of_16("BLOCKYSIZE")) {
+    const bool both = p.options.count("BLOCKXSIZE") != 0 && p.options.count("BLOCKYSIZE") != 0;
+    if (is_tiled && !both) {
+        // Tiles take a block size only as a pair: GDAL's default tiles otherwise.
+        p.options.erase("BLOCKXSIZE");
+        p.options.erase("BLOCKYSIZE");
+    } else if (!is_tiled || !multiple_of_16("BLOCKXSIZE") || !multiple_of_16("BLOCKYSIZE")) {
         p.options.erase("BLOCKXSIZE");
         if (is_tiled) tiled->second = "NO";
     }
