@@ -122,14 +122,14 @@ void add_merge(CLI::App& app) {
     sub->add_option("-f,--format,--driver", o->driver, "GDAL driver short name (default: from OUTPUT's extension)");
     sub->add_option("--bounds", o->bounds, "Output bounds: \"left bottom right top\" or \"[left, bottom, right, top]\"");
     sub->add_option("-r,--res", o->res, "Output resolution; repeat for x then y")
-        ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
     sub->add_option("--resampling", o->resampling, "nearest (default), bilinear, cubic, cubic_spline, lanczos, average, mode, gauss");
     sub->add_option("--method", o->method, "first (default), last, min, max, sum, count");
     sub->add_flag("--target-aligned-pixels", o->target_aligned_pixels, "Align the output bounds to multiples of --res");
     sub->add_option("--nodata", o->nodata, "Output nodata: a number or nan");
     sub->add_option("-t,--dtype", o->dtype, "Output dtype (uint8, uint16, int16, uint32, int32, float32, float64)");
     sub->add_option("-b,--bidx", o->bidx, "Band of the inputs to merge (repeatable)")
-        ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
     sub->add_flag("--overwrite", o->overwrite, "Replace OUTPUT if it exists");
     sub->add_option("--precision", o->precision, "Unused (deprecated in rio 1.3)");
     sub->add_option("--co,--profile", o->creation_options, "Creation option KEY=VALUE (repeatable)")->allow_extra_args(false);
