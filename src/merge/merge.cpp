@@ -181,6 +181,9 @@ struct NodataTest {
     }
 };
 
+template <class F> void visit_real(DType t, F&& f);
+bool fits(DType t, double v);
+
 /// One source, read onto the output grid.
 struct Prepared {
     bool used = false;      ///< false: disjoint from the output, skipped
@@ -328,8 +331,23 @@ Prepared prepare(const MergeSource& source, std::size_t index, const Plan& plan)
     if (!all_valid) {
         p.masks = Array<std::uint8_t>::uninitialized({n, p.temp_rows, p.temp_cols});
         for (std::size_t i = 0; i < n; ++i) {
-            GDALRasterBandH mask = GDALGetMaskBand(GDALGetRasterBand(h, bands[i]));
+            GDALRasterBandH band = GDALGetRasterBand(h, bands[i]);
+            GDALRasterBandH mask = GDALGetMaskBand(band);
             std::uint8_t* out = p.masks.data() + i * p.temp_rows * p.temp_cols;
+            // A nodata mask of an integer band, read without resampling, is GDALNoDataMaskBand's
+            // test of the very pixels just read: make it from them instead of reading them again.
+            int has_nodata = 0;
+            const double nd = GDALGetRasterNoDataValue(band, &has_nodata);
+            if (GDALGetMaskFlags(band) == GMF_NODATA && has_nodata != 0 && iw == bx && ih == by && !is_floating(dt) &&
+                dt != DType::int64 && dt != DType::uint64 && fits(dt, nd) && nd == std::trunc(nd)) {
+                visit_real(dt, [&](auto x) {
+                    using T = decltype(x);
+                    const T v = static_cast<T>(nd);
+                    const T* px = p.temp.as<T>().data() + i * p.temp_rows * p.temp_cols;
+                    for (std::size_t k = 0; k < p.temp_rows * p.temp_cols; ++k) out[k] = px[k] == v ? 0 : 255;
+                });
+                continue;
+            }
             if (mask == nullptr || GDALRasterIOEx(mask, GF_Read, ix, iy, iw, ih, out, bx, by, GDT_Byte, 1, bx, &extra) != CE_None) {
                 capture.throw_io("merge: cannot read the masks of " + o.label, src.name());
             }
@@ -338,38 +356,52 @@ Prepared prepare(const MergeSource& source, std::size_t index, const Plan& plan)
     return p;
 }
 
-/// Step 5 of merge.py for the built-in methods: one pass over the region.
-template <class D, class S>
-void combine(Array<D>& dest, const Prepared& p, MergeMethod method, const NodataTest& is_nodata) {
+/// Step 5 of merge.py for the built-in methods: one pass over the region, the method fixed.
+template <MergeMethod M, class D, class S>
+void combine_rows(Array<D>& dest, const Prepared& p, const NodataTest& is_nodata) {
     const Array<S>& temp = p.temp.as<S>();
-    const std::size_t bands = temp.bands();
     const bool has_mask = !p.masks.empty();
-    for (std::size_t b = 0; b < bands; ++b) {
+    for (std::size_t b = 0; b < temp.bands(); ++b) {
         for (std::size_t r = 0; r < p.rows; ++r) {
             D* out = &dest(b, p.roff + r, p.coff);
             const S* in = &temp(b, r, 0);
             const std::uint8_t* valid = has_mask ? &p.masks(b, r, 0) : nullptr;
             for (std::size_t c = 0; c < p.cols; ++c) {
                 if (valid != nullptr && valid[c] == 0) continue; // the source pixel is invalid
-                const bool empty = is_nodata(out[c]);
-                if (method == MergeMethod::first) {
-                    if (empty) out[c] = cast_to<D>(in[c]);
-                } else if (method == MergeMethod::last) {
+                if constexpr (M == MergeMethod::last) {
                     out[c] = cast_to<D>(in[c]);
-                } else if (method == MergeMethod::count) {
-                    out[c] = empty ? D{1} : np_add<D>(out[c], D{1});
-                } else if (empty) {
-                    out[c] = cast_to<D>(in[c]);
-                } else if (method == MergeMethod::min) {
-                    out[c] = np_min_into<D>(out[c], in[c]);
-                } else if (method == MergeMethod::max) {
-                    out[c] = np_max_into<D>(out[c], in[c]);
                 } else {
-                    out[c] = np_add<D>(out[c], in[c]);
+                    const bool empty = is_nodata(out[c]);
+                    if constexpr (M == MergeMethod::first) {
+                        if (empty) out[c] = cast_to<D>(in[c]);
+                    } else if constexpr (M == MergeMethod::count) {
+                        out[c] = empty ? D{1} : np_add<D>(out[c], D{1});
+                    } else if (empty) {
+                        out[c] = cast_to<D>(in[c]);
+                    } else if constexpr (M == MergeMethod::min) {
+                        out[c] = np_min_into<D>(out[c], in[c]);
+                    } else if constexpr (M == MergeMethod::max) {
+                        out[c] = np_max_into<D>(out[c], in[c]);
+                    } else {
+                        out[c] = np_add<D>(out[c], in[c]);
+                    }
                 }
             }
         }
     }
+}
+
+template <class D, class S>
+void combine(Array<D>& dest, const Prepared& p, MergeMethod method, const NodataTest& is_nodata) {
+    switch (method) {
+    case MergeMethod::first: return combine_rows<MergeMethod::first, D, S>(dest, p, is_nodata);
+    case MergeMethod::last: return combine_rows<MergeMethod::last, D, S>(dest, p, is_nodata);
+    case MergeMethod::min: return combine_rows<MergeMethod::min, D, S>(dest, p, is_nodata);
+    case MergeMethod::max: return combine_rows<MergeMethod::max, D, S>(dest, p, is_nodata);
+    case MergeMethod::sum: return combine_rows<MergeMethod::sum, D, S>(dest, p, is_nodata);
+    case MergeMethod::count: break;
+    }
+    combine_rows<MergeMethod::count, D, S>(dest, p, is_nodata);
 }
 
 /// Step 5 for a custom method: the region copied out, handed over, and copied back.
