@@ -24,14 +24,16 @@ def field(rows, cols, bands, seed):
     return out
 
 
-def write(path, arr, gdal_type, options):
+def write(path, arr, gdal_type, options, origin=(500000.0, 4200000.0), nodata=None):
     bands, rows, cols = arr.shape
     tmp = path + ".part"
     ds = gdal.GetDriverByName("GTiff").Create(tmp, cols, rows, bands, gdal_type, options)
-    ds.SetGeoTransform((500000.0, 10.0, 0.0, 4200000.0, 0.0, -10.0))
+    ds.SetGeoTransform((origin[0], 10.0, 0.0, origin[1], 0.0, -10.0))
     ds.SetProjection("EPSG:32633")
     for b in range(bands):
         ds.GetRasterBand(b + 1).WriteArray(arr[b])
+        if nodata is not None:
+            ds.GetRasterBand(b + 1).SetNoDataValue(nodata)
     ds = None
     os.replace(tmp, path)
 
@@ -64,6 +66,14 @@ def main():
         write(p, f, gdal.GDT_Float32, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=LZW",
                                        "PREDICTOR=3"])
         made.append(p)
+    # Issue 16: 16 tiles of 2048x2048 uint8 (nodata 0) in a 4x4 grid, 512 pixels of overlap.
+    for i in range(16):
+        if p := need("merge_%02d.tif" % i):
+            tile = np.clip(field(2048, 2048, 1, 100 + i), 1, 255).astype(np.uint8)
+            tile[:, 100:140, :] = 0  # a band of nodata in every tile
+            write(p, tile, gdal.GDT_Byte, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"],
+                  origin=(500000.0 + (i % 4) * 1536 * 10.0, 4200000.0 - (i // 4) * 1536 * 10.0), nodata=0)
+            made.append(p)
     for p in made:
         print(f"made {p} ({os.path.getsize(p)} bytes)", file=sys.stderr)
 

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import rasterio
+from rasterio.merge import merge
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
@@ -127,6 +128,21 @@ def make_case(case, datadir):
                     for w in tile_windows(vrt.width, vrt.height):
                         tile = vrt.read(window=w)
                         assert tile.shape == (3, TILE, TILE)
+        return run
+    if case == "merge16":
+        datas = [load(datadir, "merge_%02d.tif" % i) for i in range(16)]
+
+        def run():
+            files = [MemoryFile(d) for d in datas]
+            srcs = [f.open() for f in files]
+            try:
+                dest, _ = merge(srcs)
+                assert dest.shape == (1, 6656, 6656)
+                return dest
+            finally:
+                for s, f in zip(srcs, files):
+                    s.close()
+                    f.close()
         return run
     raise SystemExit(f"unknown case {case}")
 

@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <algorithm>
 #include <cmath>
@@ -203,6 +204,24 @@ void BM_warpedvrt_tiles_x256(benchmark::State& state) {
     });
 }
 
+/// Issue 16: 16 overlapping 2048x2048 uint8 tiles (nodata 0) merged into a 6656x6656 array.
+void BM_merge16(benchmark::State& state) {
+    std::vector<rastio::MemoryFile> files;
+    for (int i = 0; i < 16; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "merge_%02d.tif", i);
+        files.push_back(rastio::MemoryFile::borrow(input(name)));
+    }
+    timed(state, [&] {
+        std::vector<rastio::Dataset> srcs;
+        for (auto& f : files) srcs.push_back(f.open());
+        const std::vector<rastio::MergeSource> sources(srcs.begin(), srcs.end());
+        const rastio::Merged m = rastio::merge(sources);
+        benchmark::DoNotOptimize(m.data.data());
+        if (m.data.shape()[1] != 6656) throw std::runtime_error("unexpected merge grid");
+    });
+}
+
 } // namespace
 
 #define RASTIO_CASE(fn) \
@@ -223,5 +242,6 @@ RASTIO_CASE(BM_threads8_small_x200);
 RASTIO_CASE(BM_warp_bilinear);
 RASTIO_CASE(BM_warp_nearest);
 RASTIO_CASE(BM_warpedvrt_tiles_x256);
+RASTIO_CASE(BM_merge16);
 
 BENCHMARK_MAIN();

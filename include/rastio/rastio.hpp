@@ -12,6 +12,7 @@
 #include <rastio/error.hpp>
 #include <rastio/memory_file.hpp>
 #include <rastio/memory_file_stream.hpp>
+#include <rastio/merge.hpp>
 #include <rastio/metadata.hpp>
 #include <rastio/path.hpp>
 #include <rastio/profile.hpp>

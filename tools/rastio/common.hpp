@@ -164,5 +164,7 @@ void add_serve(CLI::App& app);
 void add_sample(CLI::App& app);
 void add_overview(CLI::App& app);
 void add_edit_info(CLI::App& app);
+void add_merge(CLI::App& app);
+void add_stack(CLI::App& app);
 
 } // namespace rastio_cli

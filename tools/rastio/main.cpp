@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
     rastio_cli::add_sample(app);
     rastio_cli::add_overview(app);
     rastio_cli::add_edit_info(app);
+    rastio_cli::add_merge(app);
+    rastio_cli::add_stack(app);
     try {
         app.parse(argc, argv);
         return 0;
