@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parity_fixtures.hpp"
+#include "peer_expectations.hpp"
 
 using namespace rastio;
 using nlohmann::json;
@@ -20,40 +21,10 @@ using nlohmann::json;
 namespace {
 
 /// rasterio's answers, loaded once per process.
-struct Expectations {
-    std::string skip;  // why the cases cannot run, or empty
-    std::string dir;
-    json cases = json::array();
-    std::unique_ptr<rastio::test::TempDir> owned; // when this program ran the script itself
-};
-
-const Expectations& expectations() {
-    static const Expectations e = [] {
-        Expectations x;
-        if (const char* d = std::getenv("RASTIO_PARITY_EXPECT")) x.dir = d;
-        if (x.dir.empty() || (!std::filesystem::exists(x.dir + "/cases.json") && !std::filesystem::exists(x.dir + "/SKIP"))) {
-            if (!std::filesystem::exists(RASTIO_PARITY_PYTHON)) {
-                x.skip = std::string("skipped: ") + RASTIO_PARITY_PYTHON + " (python with rasterio) is not installed";
-                return x;
-            }
-            x.owned = std::make_unique<rastio::test::TempDir>();
-            x.dir = x.owned->file("expect");
-            const std::string cmd = std::string(RASTIO_PARITY_PYTHON) + " " + RASTIO_PARITY_SCRIPT + " '" +
-                                    rastio::test::corpus_dir().string() + "' '" + x.dir + "' > /dev/null";
-            if (std::system(cmd.c_str()) != 0) { // NOLINT(cert-env33-c): runs the fixed peer script
-                x.skip = "skipped: " + cmd + " failed";
-                return x;
-            }
-        }
-        if (std::ifstream skip(x.dir + "/SKIP"); skip) {
-            std::getline(skip, x.skip);
-            x.skip = "skipped: " + x.skip;
-            return x;
-        }
-        std::ifstream in(x.dir + "/cases.json");
-        x.cases = json::parse(in).at("cases");
-        return x;
-    }();
+const rastio::test::PeerExpectations& expectations() {
+    static const auto e = rastio::test::load_peer_expectations(
+        "RASTIO_PARITY_EXPECT", RASTIO_PARITY_PYTHON,
+        std::string(RASTIO_PARITY_SCRIPT) + " '" + rastio::test::corpus_dir().string() + "'");
     return e;
 }
 

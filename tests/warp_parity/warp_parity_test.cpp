@@ -19,6 +19,7 @@
 #include <rastio/warp.hpp>
 
 #include "gdal_cli.hpp"
+#include "peer_expectations.hpp"
 #include "test_support.hpp"
 
 using namespace rastio;
@@ -26,40 +27,8 @@ using nlohmann::json;
 
 namespace {
 
-struct Expectations {
-    std::string skip;
-    std::string dir;
-    json cases = json::array();
-    std::unique_ptr<rastio::test::TempDir> owned;
-};
-
-const Expectations& expectations() {
-    static const Expectations e = [] {
-        Expectations x;
-        if (const char* d = std::getenv("RASTIO_WARP_EXPECT")) x.dir = d;
-        if (x.dir.empty() || (!std::filesystem::exists(x.dir + "/cases.json") && !std::filesystem::exists(x.dir + "/SKIP"))) {
-            if (!std::filesystem::exists(RASTIO_PARITY_PYTHON)) {
-                x.skip = std::string("skipped: ") + RASTIO_PARITY_PYTHON + " (python with rasterio) is not installed";
-                return x;
-            }
-            x.owned = std::make_unique<rastio::test::TempDir>();
-            x.dir = x.owned->file("expect");
-            const std::string cmd = std::string(RASTIO_PARITY_PYTHON) + " " + RASTIO_WARP_EXPECT_SCRIPT + " '" + x.dir +
-                                    "' > /dev/null 2>&1";
-            if (std::system(cmd.c_str()) != 0) { // NOLINT(cert-env33-c): runs the fixed peer script
-                x.skip = "skipped: " + cmd + " failed";
-                return x;
-            }
-        }
-        if (std::ifstream skip(x.dir + "/SKIP"); skip) {
-            std::getline(skip, x.skip);
-            x.skip = "skipped: " + x.skip;
-            return x;
-        }
-        std::ifstream in(x.dir + "/cases.json");
-        x.cases = json::parse(in).at("cases");
-        return x;
-    }();
+const rastio::test::PeerExpectations& expectations() {
+    static const auto e = rastio::test::load_peer_expectations("RASTIO_WARP_EXPECT", RASTIO_PARITY_PYTHON, RASTIO_WARP_EXPECT_SCRIPT);
     return e;
 }
 
