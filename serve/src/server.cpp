@@ -2,14 +2,24 @@
 // queue answers 503; SIGTERM stops gracefully. Nothing here knows a route.
 #include <rastio/serve/server.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <functional>
 #include <iomanip>
+#include <list>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -96,6 +106,187 @@ private:
     bool m_stopping = false;
 };
 
+// Whole-request deadlines. httplib's own limits are per read and per write (the I/O limit), so a
+// client that sends a byte just inside it, again and again, would hold a worker for hours. Each
+// connection is registered here while a worker has it; while the request is arriving (headers
+// and body) and while the answer leaves, it has a due time, and a watchdog thread shuts the
+// socket of a connection past it. The handler itself runs unwatched: it checks its own deadline.
+class Deadlines {
+public:
+    using Clock = std::chrono::steady_clock;
+    struct Entry {
+        int fd = -1;
+        Clock::time_point due = Clock::time_point::max();
+        bool cut = false;
+    };
+
+    Deadlines() : m_thread([this] { watch(); }) {}
+    Deadlines(const Deadlines&) = delete;
+    Deadlines& operator=(const Deadlines&) = delete;
+    Deadlines(Deadlines&&) = delete;
+    Deadlines& operator=(Deadlines&&) = delete;
+    ~Deadlines() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+
+    /// Watches `fd` from now on; the worker calls release() before it closes the socket.
+    std::list<Entry>::iterator add(int fd) {
+        std::lock_guard lock(m_mutex);
+        m_entries.push_front(Entry{fd});
+        return m_entries.begin();
+    }
+    void release(std::list<Entry>::iterator it) {
+        std::lock_guard lock(m_mutex);
+        m_entries.erase(it);
+    }
+    /// Sets when the connection's current phase must end; max() leaves it unwatched.
+    void set_due(std::list<Entry>::iterator it, Clock::time_point due) {
+        std::lock_guard lock(m_mutex);
+        it->due = due;
+    }
+
+private:
+    void watch() {
+        std::unique_lock lock(m_mutex);
+        while (!m_stopping) {
+            m_cv.wait_for(lock, std::chrono::milliseconds(100));
+            const auto now = Clock::now();
+            for (auto& e : m_entries) {
+                if (e.cut || e.due > now) continue;
+                // The fd stays open until release(), which takes the same lock: it cannot be a
+                // socket another connection reused.
+                ::shutdown(e.fd, SHUT_RDWR);
+                e.cut = true;
+            }
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::list<Entry> m_entries;
+    bool m_stopping = false;
+    std::thread m_thread;
+};
+
+thread_local Deadlines* t_deadlines = nullptr;
+thread_local std::list<Deadlines::Entry>::iterator t_entry;
+
+// One connection's bytes for httplib's request parser: a read buffer (the parser reads its
+// lines a byte at a time), every wait bounded by the I/O limit.
+class ConnectionStream final : public httplib::Stream {
+public:
+    ConnectionStream(int fd, std::chrono::milliseconds io) : m_fd(fd), m_io_ms(static_cast<int>(io.count())) {}
+
+    bool is_readable() const override { return m_pos < m_len || wait(POLLIN, m_io_ms); }
+    bool is_writable() const override { return wait(POLLOUT, m_io_ms); }
+    /// True when a byte (or the peer's close) arrives within `ms`.
+    bool wait_readable(int ms) const { return m_pos < m_len || wait(POLLIN, ms); }
+
+    ssize_t read(char* out, std::size_t size) override {
+        if (m_pos == m_len) {
+            if (size >= m_buffer.size()) return is_readable() ? recv_retry(out, size) : -1;
+            if (!is_readable()) return -1;
+            const ssize_t n = recv_retry(m_buffer.data(), m_buffer.size());
+            if (n <= 0) return n;
+            m_pos = 0;
+            m_len = static_cast<std::size_t>(n);
+        }
+        const std::size_t n = std::min(size, m_len - m_pos);
+        std::memcpy(out, m_buffer.data() + m_pos, n);
+        m_pos += n;
+        return static_cast<ssize_t>(n);
+    }
+
+    ssize_t write(const char* data, std::size_t size) override {
+        if (!is_writable()) return -1;
+        for (;;) {
+            const ssize_t n = ::send(m_fd, data, size, MSG_NOSIGNAL);
+            if (n >= 0 || errno != EINTR) return n;
+        }
+    }
+
+    void get_remote_ip_and_port(std::string& ip, int& port) const override { address(true, ip, port); }
+    void get_local_ip_and_port(std::string& ip, int& port) const override { address(false, ip, port); }
+    socket_t socket() const override { return m_fd; }
+
+private:
+    bool wait(short events, int ms) const {
+        pollfd p{m_fd, events, 0};
+        for (;;) {
+            const int r = ::poll(&p, 1, ms);
+            if (r >= 0) return r > 0;
+            if (errno != EINTR) return false;
+        }
+    }
+    ssize_t recv_retry(char* out, std::size_t size) const {
+        for (;;) {
+            const ssize_t n = ::recv(m_fd, out, size, 0);
+            if (n >= 0 || errno != EINTR) return n;
+        }
+    }
+    void address(bool remote, std::string& ip, int& port) const {
+        sockaddr_storage a{};
+        socklen_t len = sizeof a;
+        auto* sa = reinterpret_cast<sockaddr*>(&a); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
+        if ((remote ? ::getpeername(m_fd, sa, &len) : ::getsockname(m_fd, sa, &len)) != 0) return;
+        char text[INET6_ADDRSTRLEN] = {};
+        if (a.ss_family == AF_INET) {
+            const auto* in = reinterpret_cast<const sockaddr_in*>(&a); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
+            ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+            port = ntohs(in->sin_port);
+        } else if (a.ss_family == AF_INET6) {
+            const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
+            ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+            port = ntohs(in6->sin6_port);
+        }
+        ip = text;
+    }
+
+    int m_fd;
+    int m_io_ms;
+    std::array<char, 4096> m_buffer{};
+    std::size_t m_pos = 0, m_len = 0;
+};
+
+// httplib's server with its connection loop replaced by one that keeps a due time on every
+// phase but the handler's (see Deadlines). Parsing, routing and writing stay httplib's.
+class HttpServer final : public httplib::Server {
+public:
+    HttpServer(const Config& config, Deadlines& deadlines) : m_config(config), m_deadlines(deadlines) {}
+
+private:
+    bool process_and_close_socket(socket_t sock) override {
+        const auto entry = m_deadlines.add(sock);
+        t_deadlines = &m_deadlines;
+        t_entry = entry;
+        ConnectionStream stream(sock, m_config.io_timeout);
+        const int idle_ms = static_cast<int>(keep_alive_timeout_sec_ * 1000);
+        bool ok = false;
+        for (std::size_t left = std::max<std::size_t>(keep_alive_max_count_, 1); left > 0; --left) {
+            if (svr_sock_ == INVALID_SOCKET) break; // stopping: no new request on this connection
+            // The next request (after the idle wait) must have arrived whole within the time limit.
+            m_deadlines.set_due(entry, std::chrono::steady_clock::now() + m_config.request_time);
+            if (!stream.wait_readable(idle_ms)) break;
+            bool closed = false;
+            ok = process_request(stream, left == 1, closed, nullptr);
+            if (!ok || closed) break;
+        }
+        t_deadlines = nullptr;
+        m_deadlines.release(entry);
+        ::shutdown(sock, SHUT_RDWR);
+        ::close(sock);
+        return ok;
+    }
+
+    const Config& m_config;
+    Deadlines& m_deadlines;
+};
+
 std::string detail_json(const std::string& detail) {
     std::string out = "{\"detail\":\"";
     for (const char c : detail) {
@@ -124,7 +315,8 @@ struct Server::Impl {
     Config config;
     std::ostream* log;
     SourcePolicy policy;
-    httplib::Server http;
+    Deadlines deadlines;
+    HttpServer http{config, deadlines};
     int port = 0;
     std::mutex log_mutex;
 
@@ -177,6 +369,15 @@ struct Server::Impl {
     }
 
     void handle(const httplib::Request& hr, httplib::Response& res) {
+        // The request has arrived whole: the handler keeps its own deadline (Context::deadline),
+        // and the answer must have left within the time limit once it is written.
+        if (t_deadlines) t_deadlines->set_due(t_entry, std::chrono::steady_clock::time_point::max());
+        struct ArmForWriting {
+            const Config& config;
+            ~ArmForWriting() {
+                if (t_deadlines) t_deadlines->set_due(t_entry, std::chrono::steady_clock::now() + config.request_time);
+            }
+        } arm_for_writing{config};
         Request req;
         req.method = hr.method;
         req.path = hr.path;

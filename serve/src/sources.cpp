@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
+
+#include <curl/curl.h>
 
 #include <cpl_error.h>
 #include <cpl_vsi.h>
@@ -67,11 +70,7 @@ std::string SourcePolicy::resolve(const std::string& url) const {
         refuse("GDAL virtual file systems (/vsi...) are not allowed");
     }
     if (starts_with(low, "http://") || starts_with(low, "https://")) {
-        const std::string host = url_host(url.substr(url.find("://") + 3));
-        if (std::find(m_allow_hosts.begin(), m_allow_hosts.end(), host) == m_allow_hosts.end()) {
-            refuse("host " + host + " is not allowed (the server allows it with --allow-host " + host + ")");
-        }
-        if (url.find_first_of(" \"'<>{}|^`") != std::string::npos) refuse("the URL has characters that must be escaped");
+        check_remote(url, "");
         return "/vsicurl/" + url;
     }
     if (low.find("://") != std::string::npos) refuse("only http(s) URLs and paths under the served folder are allowed");
@@ -91,6 +90,51 @@ std::string SourcePolicy::resolve(const std::string& url) const {
     return r;
 }
 
+void SourcePolicy::check_remote(const std::string& url, const std::string& redirected_from) const {
+    // "host h is not allowed" for the user's URL; "U redirects to host h, which is not allowed"
+    // for a hop.
+    const std::string hop = redirected_from.empty() ? "" : redirected_from + " redirects to ";
+    const std::string low = lower(url);
+    if (!starts_with(low, "http://") && !starts_with(low, "https://")) refuse(hop + "a URL that is not http(s)");
+    for (const unsigned char c : url) {
+        if (c < 0x20 || c == 0x7f) refuse(hop + "a URL with control characters");
+    }
+    const std::string host = url_host(url.substr(url.find("://") + 3));
+    if (std::find(m_allow_hosts.begin(), m_allow_hosts.end(), host) == m_allow_hosts.end()) {
+        refuse(hop + "host " + host + (hop.empty() ? " is" : ", which is") +
+               " not allowed (the server allows it with --allow-host " + host + ")");
+    }
+    if (url.size() > 4096) refuse(hop + "a URL longer than 4096 characters");
+    if (url.find_first_of(" \"'<>{}|^`") != std::string::npos) refuse(hop + "a URL with characters that must be escaped");
+}
+
+std::string SourcePolicy::follow_redirects(const std::string& gdal_path) const {
+    constexpr std::string_view prefix = "/vsicurl/";
+    std::string current = gdal_path.substr(prefix.size());
+    for (int hop = 0; hop <= max_redirects; ++hop) {
+        const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), &curl_easy_cleanup);
+        if (!h) throw HttpError(503, "url: no HTTP client available");
+        curl_easy_setopt(h.get(), CURLOPT_URL, current.c_str());
+        curl_easy_setopt(h.get(), CURLOPT_NOBODY, 1L);
+        curl_easy_setopt(h.get(), CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+        curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, 10000L);
+        const CURLcode rc = curl_easy_perform(h.get());
+        if (rc != CURLE_OK) throw HttpError(404, std::string("url: cannot reach the URL: ") + curl_easy_strerror(rc));
+        long code = 0;
+        curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &code);
+        char* location = nullptr;
+        curl_easy_getinfo(h.get(), CURLINFO_REDIRECT_URL, &location);
+        if (code < 300 || code >= 400 || location == nullptr) return std::string(prefix) + current;
+        const std::string next = location;
+        check_remote(next, current);
+        current = next;
+    }
+    refuse("more than " + std::to_string(max_redirects) + " redirects");
+}
+
 void SourcePolicy::check_driver(const std::string& gdal_path) const {
     CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
     CPLErrorStateBackuper keep;
@@ -102,9 +146,20 @@ void SourcePolicy::check_driver(const std::string& gdal_path) const {
     }
 }
 
-const Dataset& DatasetCache::get(const SourcePolicy& policy, const std::string& gdal_path) {
+const Dataset& DatasetCache::get(const SourcePolicy& policy, const std::string& asked) {
+    std::string gdal_path = asked;
     std::int64_t mtime = 0;
     std::uint64_t size = 0;
+    if (starts_with(asked, "/vsicurl/")) {
+        // GDAL is given the URL at the end of the redirects, each hop checked (see
+        // follow_redirects), learnt once per URL and worker.
+        auto it = m_redirects.find(asked);
+        if (it == m_redirects.end()) {
+            if (m_redirects.size() >= 256) m_redirects.clear();
+            it = m_redirects.emplace(asked, policy.follow_redirects(asked)).first;
+        }
+        gdal_path = it->second;
+    }
     if (starts_with(gdal_path, "/vsicurl/")) {
         VSIStatBufL st;
         CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);

@@ -26,6 +26,15 @@ public:
 
     /// The GDAL path for a user's `url`; throws HttpError 400 (refused) or 404 (no such file).
     std::string resolve(const std::string& url) const;
+    /// The /vsicurl/ path of the URL that answers `gdal_path` (a /vsicurl/ path resolve() gave)
+    /// once its redirects are followed, one HEAD request a hop, each new URL checked as the
+    /// user's was. GDAL 3.6 follows redirects itself and cannot be told not to, so it is given
+    /// the end of the chain: an allowed host cannot send it to one that is not. (A host that
+    /// answers GDAL's later requests with a redirect it did not give here is not caught: the
+    /// allowed hosts are trusted that far.) Throws HttpError 400 (a hop refused, too many hops)
+    /// or 404 (unreachable).
+    std::string follow_redirects(const std::string& gdal_path) const;
+    static constexpr int max_redirects = 5;
     /// Throws HttpError 400 unless GDAL would open `gdal_path` with a driver in --drivers.
     void check_driver(const std::string& gdal_path) const;
     /// The drivers GDAL may open with (COG reads as GTiff).
@@ -33,6 +42,10 @@ public:
     const std::string& root() const noexcept { return m_root; }
 
 private:
+    /// Refuses `url` unless it is http(s) on an allowed host and needs no escaping;
+    /// `redirected_from` names the URL that redirected to it, if one did.
+    void check_remote(const std::string& url, const std::string& redirected_from) const;
+
     std::string m_root;                     ///< canonical, no trailing slash
     std::vector<std::string> m_allow_hosts; ///< lower case
     std::vector<std::string> m_drivers;
@@ -42,8 +55,9 @@ private:
 class DatasetCache {
 public:
     explicit DatasetCache(std::size_t capacity) : m_capacity(capacity) {}
-    /// The dataset at `gdal_path` (checked with `policy`), reopened when the file changed.
-    /// Borrowed: valid until the next call on this cache. Throws HttpError 400/404.
+    /// The dataset at `gdal_path` (checked with `policy`; a URL's redirects followed and checked
+    /// once), reopened when the file changed. Borrowed: valid until the next call on this cache.
+    /// Throws HttpError 400/404.
     const Dataset& get(const SourcePolicy& policy, const std::string& gdal_path);
     /// Overview `level` (0: the first) of `base`, a dataset this cache returned, opened once and
     /// kept with it (its decoded blocks stay in GDAL's cache across tiles). Borrowed as get().
@@ -62,6 +76,7 @@ private:
     };
     std::size_t m_capacity;
     std::list<Entry> m_entries;
+    std::map<std::string, std::string> m_redirects; ///< a URL's /vsicurl/ path -> the end of its redirects
     std::uint64_t m_opens = 0;
 };
 

@@ -7,9 +7,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -59,10 +62,28 @@ public:
         }
         return out;
     }
-    /// True when the peer closed the connection within the timeout.
-    bool closed_by_peer() {
-        char c;
-        return ::recv(m_fd, &c, 1, 0) == 0;
+    /// What arrives until the peer closes (`closed` true) or the receive timeout passes.
+    std::string receive_until_close(bool& closed) {
+        std::string out;
+        char buf[4096];
+        for (;;) {
+            const auto n = ::recv(m_fd, buf, sizeof buf, 0);
+            if (n <= 0) {
+                closed = n == 0;
+                return out;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    /// True when the peer has closed its side (without waiting); bytes it sent are kept in `got`.
+    bool closed_now(std::string& got) {
+        char buf[4096];
+        for (;;) {
+            const auto n = ::recv(m_fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n == 0) return true;
+            if (n < 0) return errno == ECONNRESET || errno == EPIPE;
+            got.append(buf, static_cast<std::size_t>(n));
+        }
     }
 
 private:
@@ -77,15 +98,19 @@ protected:
     std::unique_ptr<Server> server;
     std::thread runner;
     int port = 0;
+    std::vector<std::string> allow_hosts; ///< for start()
 
-    void start(std::size_t workers = 2, std::size_t queue = 0) {
+    void start(std::size_t workers = 2, std::size_t queue = 0,
+               std::chrono::milliseconds request_time = std::chrono::seconds(30)) {
         Config c;
+        c.request_time = request_time;
         c.root = folder.root();
         c.port = 0;
         c.workers = workers;
         c.queue = queue;
         c.io_timeout = std::chrono::milliseconds(500);
         c.max_body_bytes = 8u << 20;
+        c.allow_hosts = allow_hosts;
         server = std::make_unique<Server>(c, &log);
         port = server->bind();
         runner = std::thread([this] { server->run(); });
@@ -254,11 +279,133 @@ TEST_F(ServeHttp, SlowClientIsCutOffWhileOthersAreServed) {
     auto r = cli.Get("/healthz");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
-    EXPECT_TRUE(slow.closed_by_peer() || true);
-    const std::string rest = slow.receive();
+    bool closed = false;
+    const std::string rest = slow.receive_until_close(closed); // at most a 400, then the close
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(closed) << "the stalled connection was still open after 5 s";
     EXPECT_LT(waited, 4.5) << "the stalled connection was kept beyond the 0.5 s I/O limit";
     EXPECT_EQ(rest.find("200 OK"), std::string::npos);
+}
+
+// A client that sends a byte just inside the stall limit, again and again, passes every
+// per-read limit; the whole-request limit (1 s here) must cut it off, headers or body.
+void drip_until_cut(int port, const std::string& head, const std::string& drop, double& cut_after, std::string& answer) {
+    RawSocket slow(port, 5000);
+    ASSERT_TRUE(slow.ok());
+    const auto t0 = std::chrono::steady_clock::now();
+    slow.send(head);
+    cut_after = -1;
+    for (int i = 0; i < 40; ++i) { // 40 drops, 0.2 s apart (the stall limit is 0.5 s): 8 s at most
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (slow.closed_now(answer)) {
+            cut_after = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            return;
+        }
+        slow.send(drop);
+    }
+}
+
+TEST_F(ServeHttp, DrippingHeadersAreCutOffWhenTheRequestTimeIsSpent) {
+    start(2, 0, std::chrono::seconds(1));
+    double cut_after = 0;
+    std::string answer;
+    drip_until_cut(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", "X-Drip: 1\r\n", cut_after, answer);
+    EXPECT_GT(cut_after, 0.9) << "cut before the request time was spent";
+    EXPECT_LT(cut_after, 3.0) << "a client dripping header lines held its worker " << (cut_after < 0 ? "for 8 s" : "too long");
+    EXPECT_EQ(answer.find("200 OK"), std::string::npos);
+    auto cli = client();
+    auto r = cli.Get("/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ServeHttp, DrippingBodyIsCutOffWhenTheRequestTimeIsSpent) {
+    start(2, 0, std::chrono::seconds(1));
+    double cut_after = 0;
+    std::string answer;
+    drip_until_cut(port, "POST /memory/info HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", std::string(50, 'x'),
+                   cut_after, answer);
+    EXPECT_GT(cut_after, 0.9) << "cut before the request time was spent";
+    EXPECT_LT(cut_after, 3.0) << "a client dripping its body held its worker " << (cut_after < 0 ? "for 8 s" : "too long");
+    EXPECT_EQ(answer.find("200 OK"), std::string::npos);
+    auto cli = client();
+    auto r = cli.Get("/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ServeHttp, AKeptAliveConnectionGetsAFreshRequestTimeForEachRequest) {
+    start(2, 0, std::chrono::milliseconds(700));
+    RawSocket c(port, 3000);
+    ASSERT_TRUE(c.ok());
+    // Two requests back to back, each sent in two halves 0.4 s apart: each arrives within its
+    // own 0.7 s, the connection lives longer than 0.7 s.
+    for (int i = 0; i < 2; ++i) {
+        c.send("GET /healthz HTTP/1.1\r\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        c.send("Host: x\r\n\r\n");
+        const std::string answer = c.receive();
+        EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << "request " << i << ": " << answer.substr(0, 120);
+    }
+}
+
+// GDAL follows redirects by itself; the server must follow them first, hop by hop, so that an
+// allowed host cannot send GDAL to one that is not. The origin is a second server on loopback:
+// "127.0.0.1" is allowed, "localhost" (the same machine, another name) is not.
+TEST_F(ServeHttp, RedirectsAreFollowedOnlyToAllowedHosts) {
+    httplib::Server origin;
+    std::mutex seen_mutex;
+    std::vector<std::string> seen; // the Host header of every request the origin answered
+    origin.set_logger([&](const httplib::Request& req, const httplib::Response&) {
+        std::lock_guard lock(seen_mutex);
+        seen.push_back(req.get_header_value("Host") + " " + req.path);
+    });
+    ASSERT_TRUE(origin.set_mount_point("/files", folder.root()));
+    const int origin_port = origin.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(origin_port, 0);
+    const std::string base = "http://127.0.0.1:" + std::to_string(origin_port);
+    const std::string other = "http://localhost:" + std::to_string(origin_port);
+    origin.Get("/to-allowed", [&](const httplib::Request&, httplib::Response& res) { res.set_redirect(base + "/hop"); });
+    origin.Get("/hop", [&](const httplib::Request&, httplib::Response& res) { res.set_redirect(base + "/files/small.tif"); });
+    origin.Get("/to-other", [&](const httplib::Request&, httplib::Response& res) { res.set_redirect(other + "/files/small.tif"); });
+    origin.Get("/to-file", [&](const httplib::Request&, httplib::Response& res) { res.set_redirect("file:///etc/passwd"); });
+    origin.Get("/loop", [&](const httplib::Request&, httplib::Response& res) { res.set_redirect(base + "/loop"); });
+    std::thread origin_thread([&] { origin.listen_after_bind(); });
+    allow_hosts = {"127.0.0.1"};
+    start(2);
+    auto cli = client();
+
+    auto r = cli.Get("/cog/info?url=" + base + "/to-allowed");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    if (r->status == 200) {
+        EXPECT_EQ(Json::parse(r->body).at("width"), 4);
+    }
+
+    r = cli.Get("/cog/info?url=" + base + "/to-other");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_NE(r->body.find("redirects to host localhost, which is not allowed"), std::string::npos) << r->body;
+
+    r = cli.Get("/cog/info?url=" + base + "/to-file");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_NE(r->body.find("not http(s)"), std::string::npos) << r->body;
+
+    r = cli.Get("/cog/info?url=" + base + "/loop");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_NE(r->body.find("more than 5 redirects"), std::string::npos) << r->body;
+
+    // The tiles of the allowed chain come from the end of it; the other host was never asked.
+    r = cli.Get("/cog/tiles/WebMercatorQuad/0/0/0.png?url=" + base + "/to-allowed");
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->status == 200 || r->status == 404) << r->status << " " << r->body;
+    origin.stop();
+    origin_thread.join();
+    std::lock_guard lock(seen_mutex);
+    EXPECT_FALSE(seen.empty());
+    for (const auto& s : seen) EXPECT_NE(s.rfind("localhost", 0), 0u) << "the origin was asked as " << s;
 }
 
 TEST_F(ServeHttp, FullQueueAnswers503) {

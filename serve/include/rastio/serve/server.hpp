@@ -20,7 +20,10 @@ struct Config {
     std::vector<std::string> allow_hosts;       ///< hosts http(s) sources may name
     std::vector<std::string> drivers = {"GTiff", "COG", "PNG", "JPEG", "WEBP"}; ///< what may be opened
     std::size_t max_body_bytes = 64u << 20;     ///< cap of a /memory request body
-    std::chrono::milliseconds request_time = std::chrono::seconds(30); ///< per-request time limit
+    /// Per-request time limit, three times over: for the request to arrive whole (headers and
+    /// body, counted from the end of the previous answer on a kept-alive connection), for the
+    /// handler, and for the answer to leave. A client past the first or the last is cut off.
+    std::chrono::milliseconds request_time = std::chrono::seconds(30);
     std::chrono::milliseconds io_timeout = std::chrono::seconds(5);    ///< socket read/write stall limit
     /// Requests a connection may send before it is closed (and queued again behind the others:
     /// each connection holds a worker while it is open, so a small number keeps waits fair).
