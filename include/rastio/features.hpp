@@ -1,0 +1,183 @@
+#pragma once
+/// Vector features and rasters, as rasterio.features and rasterio.mask (1.3.5): burning GeoJSON
+/// geometries into arrays, masks and windows from geometries, masking a dataset with shapes.
+/// Geometries are GeoJSON text (or any JSON value with dump(), such as nlohmann::json), parsed by
+/// GDAL's OGR. Their coordinates are taken to be in the CRS of the raster or transform they meet:
+/// nothing is reprojected (as in rasterio).
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <rastio/affine.hpp>
+#include <rastio/array.hpp>
+#include <rastio/dataset.hpp>
+#include <rastio/dtype.hpp>
+#include <rastio/window.hpp>
+
+namespace rastio {
+
+// --- rasterize, geometry_mask, geometry_window, bounds, mask ------------------------------------
+
+/// A GeoJSON object as text: a geometry for rasterize() and the masks; bounds() also takes a
+/// Feature or a FeatureCollection. Parsed when used, so errors name the geometry's index.
+class Geometry {
+public:
+    explicit Geometry(std::string geojson) : m_text(std::move(geojson)) {}
+    explicit Geometry(const char* geojson) : m_text(geojson) {}
+    /// From a JSON value that writes itself as text (nlohmann::json's dump()).
+    template <class Json>
+        requires requires(const Json& j) {
+            { j.dump() } -> std::convertible_to<std::string>;
+        }
+    explicit Geometry(const Json& value) : m_text(value.dump()) {}
+
+    const std::string& geojson() const noexcept { return m_text; }
+
+private:
+    std::string m_text;
+};
+
+/// A value to burn, typed as numpy types a Python number: an integer or a float. The kind decides
+/// rasterize()'s dtype (integers: the smallest integer dtype holding them all; any float: float32,
+/// or float64 beyond float32's range).
+using BurnValue = std::variant<std::int64_t, double>;
+
+/// A geometry and the value to burn for it; without a value, rasterize()'s default_value.
+struct GeometryValue {
+    GeometryValue(Geometry g) : geometry(std::move(g)) {} // NOLINT(google-explicit-constructor): a geometry alone is a shape
+    GeometryValue(Geometry g, BurnValue v) : geometry(std::move(g)), value(v) {}
+    Geometry geometry;
+    std::optional<BurnValue> value;
+};
+
+/// How rasterize() combines a burnt value with the pixel's (rasterio's MergeAlg).
+enum class MergeAlg {
+    replace, ///< the value overwrites the pixel
+    add,     ///< the value is added to the pixel
+};
+
+/// rasterio.features.rasterize's keywords.
+struct RasterizeOptions {
+    /// (rows, cols) of a new array; needed unless `out` is given.
+    std::optional<std::pair<int, int>> out_shape;
+    /// From pixel (col, row) to the geometries' coordinates.
+    Affine transform;
+    /// The value of pixels no geometry covers (in a new array).
+    BurnValue fill = std::int64_t{0};
+    /// An existing (1, rows, cols) array to burn into, in place, instead of a new one; borrowed
+    /// for the call. Its dtype must hold every value.
+    AnyArray* out = nullptr;
+    /// Burn every pixel a geometry touches, not only those whose center it covers (and lines'
+    /// Bresenham pixels).
+    bool all_touched = false;
+    MergeAlg merge_alg = MergeAlg::replace;
+    /// The value of geometries given without one.
+    BurnValue default_value = std::int64_t{1};
+    /// The dtype of a new array; none: the smallest holding the values and `fill` (rasterio's
+    /// get_minimum_dtype). One of uint8, int16, uint16, int32, uint32, int64, uint64, float32, float64.
+    std::optional<DType> dtype;
+};
+
+/// Burns `shapes` into an array, as rasterio.features.rasterize: a MultiPolygon burns polygon by
+/// polygon and a GeometryCollection part by part (so overlapping parts leave no holes); an
+/// invalid or empty geometry is skipped with a Warning naming its index (rasterio's
+/// ShapeSkipWarning). Returns the new (1, rows, cols) array, or an empty AnyArray when `out` was
+/// given (it holds the result). Throws ArgumentError, as rasterio's ValueError, for a dtype not
+/// listed above (for `dtype` or `out`), a fill, default or shape value the dtype cannot hold,
+/// no valid geometry, no out_shape and no out, an empty shape; and for a geometry that is not
+/// JSON text at all (naming its index).
+///
+/// Example:
+///     rastio::Geometry square(R"({"type": "Polygon", "coordinates": [[[0,0],[4,0],[4,4],[0,4],[0,0]]]})");
+///     rastio::AnyArray burnt = rastio::rasterize({{square, 7}}, {.out_shape = std::pair{8, 8}});
+AnyArray rasterize(const std::vector<GeometryValue>& shapes, const RasterizeOptions& options = {});
+
+/// A (1, rows, cols) mask of the geometries, as rasterio.features.geometry_mask: 1 outside them
+/// and 0 inside (numpy's True/False), the other way round with `invert`.
+Array<std::uint8_t> geometry_mask(const std::vector<Geometry>& geometries, std::pair<int, int> out_shape,
+                                  const Affine& transform, bool all_touched = false, bool invert = false);
+
+/// The bounding box (left, bottom, right, top) of a geometry, Feature or FeatureCollection, as
+/// rasterio.features.bounds: its "bbox" member when it has one; with north_up false, bottom and
+/// top swap; with a transform (e.g. a dataset's inverse), the box of the transformed vertices as
+/// (min x, max y, max x, min y). As in rasterio, the transform is not applied to the members of a
+/// FeatureCollection or GeometryCollection. Throws ArgumentError for text that is none of these.
+Bounds bounds(const Geometry& geometry, bool north_up = true, const std::optional<Affine>& transform = {});
+
+/// The window of `dataset` holding the shapes, padded by pad_x and pad_y pixels, as
+/// rasterio.features.geometry_window: the vertices' pixel coordinates (bounds() through the
+/// inverse transform), offsets floored and far edges ceiled, then intersected with the raster
+/// unless `boundless`. Throws ArgumentError when the window and the raster share no pixel
+/// (rasterio's WindowError), or for no shapes.
+Window geometry_window(const Dataset& dataset, const std::vector<Geometry>& shapes, double pad_x = 0,
+                       double pad_y = 0, bool boundless = false);
+
+/// rasterio.mask.raster_geometry_mask's keywords.
+struct RasterGeometryMaskOptions {
+    bool all_touched = false;
+    /// Mask the inside of the shapes instead of the outside.
+    bool invert = false;
+    /// Only the window holding the shapes (geometry_window), not the whole raster.
+    bool crop = false;
+    /// With crop: pad the window by pad_width pixels on every side.
+    bool pad = false;
+    double pad_width = 0.5;
+};
+
+/// What raster_geometry_mask() returns.
+struct RasterGeometryMask {
+    /// (1, rows, cols): 1 where masked (outside the shapes, or inside with invert), else 0.
+    Array<std::uint8_t> mask;
+    /// The transform of the mask's grid.
+    Affine transform;
+    /// The window of the dataset the mask covers, with crop.
+    std::optional<Window> window;
+};
+
+/// A mask of `dataset`'s grid from shapes, as rasterio.mask.raster_geometry_mask. Shapes that do
+/// not overlap the raster: with crop, ArgumentError ("Input shapes do not overlap raster.");
+/// without, a Warning and a mask where every pixel is masked (unmasked with invert), as rasterio.
+/// Throws ArgumentError for crop with invert.
+RasterGeometryMask raster_geometry_mask(const Dataset& dataset, const std::vector<Geometry>& shapes,
+                                        const RasterGeometryMaskOptions& options = {});
+
+/// rasterio.mask.mask's keywords.
+struct MaskOptions {
+    bool all_touched = false;
+    /// Mask the inside of the shapes instead of the outside.
+    bool invert = false;
+    /// The value of masked pixels when filled; none: the dataset's nodata, else 0.
+    std::optional<double> nodata;
+    /// Masked pixels take `nodata`; otherwise they keep their values and `mask` says which they are.
+    bool filled = true;
+    /// Only the window holding the shapes, not the whole raster.
+    bool crop = false;
+    /// With crop: pad the window by pad_width pixels on every side.
+    bool pad = false;
+    double pad_width = 0.5;
+    /// 1-based bands to read; empty: all.
+    Bands indexes;
+};
+
+/// What mask() returns.
+struct MaskedRaster {
+    /// (bands, rows, cols) in the dataset's dtype.
+    AnyArray data;
+    /// When not filled: 255 where valid, 0 where masked (the dataset's own masks, and the shapes),
+    /// as MaskedArray; empty when filled.
+    Array<std::uint8_t> mask;
+    /// The transform of the data's grid.
+    Affine transform;
+};
+
+/// Masks `dataset` with shapes, as rasterio.mask.mask: pixels outside the shapes (inside, with
+/// invert), and those the dataset's masks call invalid, are masked. Refusals and warnings are
+/// raster_geometry_mask()'s; ArgumentError also for a band the dataset lacks.
+MaskedRaster mask(const Dataset& dataset, const std::vector<Geometry>& shapes, const MaskOptions& options = {});
+
+} // namespace rastio

@@ -1,0 +1,381 @@
+// rasterize and geometry_mask, as rasterio.features 1.3.5: rasterio's dtype rules (numpy's view of
+// Python numbers: all integers are an int64 array, any float makes it float64), its splitting of
+// multi-part geometries, then one GDALRasterizeGeometries call onto a MEM dataset whose band is
+// the output array itself.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <cpl_conv.h>
+#include <cpl_json.h>
+#include <gdal_alg.h>
+#include <ogr_api.h>
+
+#include <rastio/features.hpp>
+
+#include "error_capture.hpp"
+#include "gdal_handle.hpp"
+
+namespace rastio {
+
+namespace {
+
+using detail::ErrorCapture;
+using detail::WarningPolicy;
+
+struct OgrGeometryDeleter {
+    void operator()(void* g) const noexcept { OGR_G_DestroyGeometry(static_cast<OGRGeometryH>(g)); }
+};
+/// A geometry OGR made, destroyed with OGR_G_DestroyGeometry.
+using OgrGeometry = std::unique_ptr<void, OgrGeometryDeleter>;
+
+struct DatasetCloser {
+    void operator()(void* h) const noexcept { GDALClose(static_cast<GDALDatasetH>(h)); }
+};
+using MemDataset = std::unique_ptr<void, DatasetCloser>;
+
+// --- numpy's view of the values -------------------------------------------------------------
+
+bool is_float(const BurnValue& v) noexcept { return std::holds_alternative<double>(v); }
+double as_double(const BurnValue& v) noexcept {
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+    return std::get<double>(v);
+}
+
+bool any_float(const std::vector<BurnValue>& values) noexcept {
+    for (const auto& v : values)
+        if (is_float(v)) return true;
+    return false;
+}
+
+const char* valid_dtypes_text() noexcept {
+    return "int16, int32, uint8, uint16, uint32, float32, float64, int64, uint64";
+}
+
+bool is_valid_dtype(DType t) noexcept {
+    switch (t) {
+    case DType::int16: case DType::int32: case DType::uint8: case DType::uint16: case DType::uint32:
+    case DType::float32: case DType::float64: case DType::int64: case DType::uint64:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// rasterio.dtypes.get_minimum_dtype of numpy's array of `values`.
+DType minimum_dtype(const std::vector<BurnValue>& values) {
+    if (!any_float(values)) {
+        std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+        for (const auto& v : values) {
+            lo = std::min(lo, std::get<std::int64_t>(v));
+            hi = std::max(hi, std::get<std::int64_t>(v));
+        }
+        if (lo >= 0) {
+            if (hi <= 255) return DType::uint8;
+            if (hi <= 65535) return DType::uint16;
+            if (hi <= 4294967295LL) return DType::uint32;
+            return DType::uint64;
+        }
+        if (lo >= -32768 && hi <= 32767) return DType::int16;
+        if (lo >= -2147483648LL && hi <= 2147483647LL) return DType::int32;
+        return DType::int64;
+    }
+    // numpy's min and max propagate NaN, which then fails both comparisons.
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    bool nan = false;
+    for (const auto& v : values) {
+        const double d = as_double(v);
+        if (std::isnan(d)) nan = true;
+        lo = std::min(lo, d);
+        hi = std::max(hi, d);
+    }
+    if (!nan && lo >= -3.4028235e+38 && hi <= 3.4028235e+38) return DType::float32;
+    return DType::float64;
+}
+
+/// Whether numpy's astype(T) keeps `v`: for an int64 array, array_equal(values, values.astype(T));
+/// for a float64 array, allclose(values, values.astype(T), equal_nan=True).
+template <class T>
+bool keeps(const BurnValue& v, bool float_array) {
+    if (!float_array) {
+        const std::int64_t i = std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : 0;
+        const T cast = static_cast<T>(i); // numpy's casts between integers wrap, as C++20's do
+        if constexpr (std::is_floating_point_v<T>) {
+            return static_cast<double>(i) == static_cast<double>(cast); // compared as float64, as numpy
+        } else if constexpr (std::is_signed_v<T>) {
+            return static_cast<std::int64_t>(cast) == i;
+        } else {
+            return i >= 0 && static_cast<std::uint64_t>(cast) == static_cast<std::uint64_t>(i);
+        }
+    }
+    const double d = as_double(v);
+    double cast = 0;
+    if constexpr (std::is_floating_point_v<T>) {
+        cast = static_cast<double>(static_cast<T>(d));
+        if (std::isnan(d)) return std::isnan(cast);
+        if (std::isinf(d) || std::isinf(cast)) return d == cast;
+    } else {
+        // numpy gives an unspecified integer for NaN, infinities and values out of range; never close.
+        if (!std::isfinite(d) || d <= static_cast<double>(std::numeric_limits<T>::min()) - 1.0 ||
+            d >= static_cast<double>(std::numeric_limits<T>::max()) + 1.0) {
+            return false;
+        }
+        cast = static_cast<double>(static_cast<T>(d));
+    }
+    return std::abs(d - cast) <= 1e-8 + 1e-5 * std::abs(cast);
+}
+
+/// rasterio.dtypes.can_cast_dtype(values, t).
+bool can_cast(const std::vector<BurnValue>& values, DType t) {
+    const bool float_array = any_float(values);
+    if ((float_array && t == DType::float64) || (!float_array && t == DType::int64)) return true;
+    return visit_dtype(t, [&](auto zero) {
+        using T = decltype(zero);
+        if constexpr (std::is_arithmetic_v<T>) {
+            for (const auto& v : values)
+                if (!keeps<T>(v, float_array)) return false;
+            return true;
+        } else {
+            return false;
+        }
+    });
+}
+
+bool is_zero(const BurnValue& v) noexcept { return as_double(v) == 0.0; }
+bool is_one(const BurnValue& v) noexcept { return as_double(v) == 1.0; }
+
+/// Fills `out` with `fill` cast as numpy's ndarray.fill casts a Python number.
+void fill_array(AnyArray& out, const BurnValue& fill) {
+    visit_dtype(out.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        if constexpr (std::is_arithmetic_v<T>) {
+            T value{};
+            if (const auto* i = std::get_if<std::int64_t>(&fill)) {
+                value = static_cast<T>(*i);
+            } else {
+                const double d = std::get<double>(fill);
+                if constexpr (std::is_floating_point_v<T>) {
+                    value = static_cast<T>(d);
+                } else if (std::isfinite(d) && d > static_cast<double>(std::numeric_limits<T>::min()) - 1.0 &&
+                           d < static_cast<double>(std::numeric_limits<T>::max()) + 1.0) {
+                    value = static_cast<T>(d);
+                }
+            }
+            if (value == T{}) return; // the array is zero-filled already
+            T* p = static_cast<T*>(out.data());
+            for (std::size_t i = 0, n = out.size(); i < n; ++i) p[i] = value;
+        }
+    });
+}
+
+// --- geometries ----------------------------------------------------------------------------
+
+/// rasterio.features.is_valid_geom, on the geometry OGR parsed.
+bool is_valid_geom(OGRGeometryH g) {
+    const OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(g));
+    switch (type) {
+    case wkbPoint:
+        return !OGR_G_IsEmpty(g);
+    case wkbLineString:
+        return OGR_G_GetPointCount(g) >= 2;
+    case wkbLinearRing:
+        return OGR_G_GetPointCount(g) >= 4;
+    case wkbMultiPoint:
+        return OGR_G_GetGeometryCount(g) > 0 && !OGR_G_IsEmpty(OGR_G_GetGeometryRef(g, 0));
+    case wkbMultiLineString:
+        return OGR_G_GetGeometryCount(g) > 0 && OGR_G_GetPointCount(OGR_G_GetGeometryRef(g, 0)) >= 2;
+    case wkbPolygon:
+        return OGR_G_GetGeometryCount(g) > 0 && OGR_G_GetPointCount(OGR_G_GetGeometryRef(g, 0)) >= 4;
+    case wkbMultiPolygon: {
+        if (OGR_G_GetGeometryCount(g) == 0) return false;
+        OGRGeometryH first = OGR_G_GetGeometryRef(g, 0);
+        return OGR_G_GetGeometryCount(first) > 0 && OGR_G_GetPointCount(OGR_G_GetGeometryRef(first, 0)) >= 4;
+    }
+    case wkbGeometryCollection: {
+        const int n = OGR_G_GetGeometryCount(g);
+        if (n == 0) return false;
+        for (int i = 0; i < n; ++i)
+            if (!is_valid_geom(OGR_G_GetGeometryRef(g, i))) return false;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+std::string excerpt(const std::string& text) {
+    constexpr std::size_t k_max = 80;
+    return text.size() <= k_max ? text : text.substr(0, k_max) + "...";
+}
+
+/// The geometries to burn and their values, in rasterio's order; owns what OGR parsed.
+struct Burnable {
+    std::vector<OgrGeometry> parsed;
+    std::vector<OGRGeometryH> geoms; ///< parts of `parsed`, borrowed
+    std::vector<double> burn;        ///< one per geoms entry
+    std::vector<BurnValue> values;   ///< one per valid shape (numpy's shape_values)
+};
+
+Burnable parse_shapes(const std::vector<GeometryValue>& shapes, const BurnValue& default_value) {
+    detail::ensure_gdal();
+    Burnable b;
+    b.parsed.reserve(shapes.size());
+    b.geoms.reserve(shapes.size());
+    b.burn.reserve(shapes.size());
+    b.values.reserve(shapes.size());
+    for (std::size_t index = 0; index < shapes.size(); ++index) {
+        const std::string& text = shapes[index].geometry.geojson();
+        OgrGeometry g;
+        {
+            ErrorCapture quiet(WarningPolicy::drop);
+            g.reset(OGR_G_CreateGeometryFromJson(text.c_str()));
+        }
+        if (!g) {
+            CPLJSONDocument doc;
+            bool json = false;
+            {
+                ErrorCapture quiet(WarningPolicy::drop);
+                json = doc.LoadMemory(text);
+            }
+            if (!json) throw ArgumentError("shape at index " + std::to_string(index) + " is not GeoJSON: " + excerpt(text));
+        }
+        auto* h = static_cast<OGRGeometryH>(g.get());
+        if (!h || !is_valid_geom(h)) {
+            deliver_warning(Warning{"Invalid or empty shape " + excerpt(text) + " at index " + std::to_string(index) +
+                                        " will not be rasterized.",
+                                    0, {}});
+            continue;
+        }
+        const BurnValue value = shapes[index].value.value_or(default_value);
+        b.values.push_back(value);
+        const double burn = as_double(value);
+        const OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(h));
+        if (type == wkbMultiPolygon || type == wkbGeometryCollection) {
+            // Part by part, as rasterio does, so that overlapping parts leave no holes.
+            for (int i = 0, n = OGR_G_GetGeometryCount(h); i < n; ++i) {
+                b.geoms.push_back(OGR_G_GetGeometryRef(h, i));
+                b.burn.push_back(burn);
+            }
+        } else {
+            b.geoms.push_back(h);
+            b.burn.push_back(burn);
+        }
+        b.parsed.push_back(std::move(g));
+    }
+    return b;
+}
+
+std::string dtype_error(const char* what) {
+    return std::string(what) + " dtype must be one of: " + valid_dtypes_text();
+}
+
+std::string cast_error(const char* what, DType t) {
+    return std::string(what) + " cannot be cast to specified dtype: " + std::string(to_string(t));
+}
+
+/// Burns into band 1 of a MEM dataset over `out`'s pixels.
+void burn(AnyArray& out, const Burnable& b, const Affine& transform, bool all_touched, MergeAlg merge_alg) {
+    const Shape& s = out.shape();
+    if (s[1] > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+        s[2] > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        throw ArgumentError("rasterize: the array is too large for GDAL");
+    }
+    GDALDriverH driver = GDALGetDriverByName("MEM");
+    ErrorCapture errors;
+    MemDataset ds(GDALCreate(driver, "", static_cast<int>(s[2]), static_cast<int>(s[1]), 0, GDT_Byte, nullptr));
+    if (!ds) errors.throw_io("rasterize: cannot create an in-memory dataset", "MEM");
+    auto* h = static_cast<GDALDatasetH>(ds.get());
+    const std::size_t esize = dtype_size(out.dtype());
+    char ptr[64] = {};
+    CPLPrintPointer(ptr, out.data(), sizeof ptr);
+    detail::StringList band_opts;
+    band_opts.add("DATAPOINTER", ptr);
+    band_opts.add("PIXELOFFSET", std::to_string(esize));
+    band_opts.add("LINEOFFSET", std::to_string(esize * s[2]));
+    if (GDALAddBand(h, detail::to_gdal(out.dtype()), band_opts.get()) != CE_None) {
+        errors.throw_io("rasterize: cannot wrap the array for GDAL", "MEM");
+    }
+    std::array<double, 6> gt = transform.to_gdal();
+    GDALSetGeoTransform(h, gt.data());
+    detail::StringList opts;
+    if (all_touched) opts.add("ALL_TOUCHED", "TRUE");
+    if (merge_alg == MergeAlg::add) opts.add("MERGE_ALG", "ADD");
+    int band = 1;
+    // GDAL takes non-const arrays it only reads.
+    auto* geoms = const_cast<OGRGeometryH*>(b.geoms.data()); // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
+    auto* burn_values = const_cast<double*>(b.burn.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
+    const CPLErr err = GDALRasterizeGeometries(h, 1, &band, static_cast<int>(b.geoms.size()), geoms, nullptr, nullptr,
+                                               burn_values, opts.get(), nullptr, nullptr);
+    if (err != CE_None || errors.failed()) errors.throw_io("rasterize: GDAL could not burn the shapes", "MEM");
+    ds.reset();
+    if (errors.failed()) errors.throw_io("rasterize: GDAL could not burn the shapes", "MEM");
+}
+
+} // namespace
+
+AnyArray rasterize(const std::vector<GeometryValue>& shapes, const RasterizeOptions& o) {
+    const BurnValue& fill = o.fill;
+    if (!is_zero(fill) && o.dtype && !can_cast({fill}, *o.dtype)) throw ArgumentError(cast_error("fill", *o.dtype));
+    if (!is_one(o.default_value) && o.dtype && !can_cast({o.default_value}, *o.dtype)) {
+        throw ArgumentError(cast_error("default_value", *o.dtype));
+    }
+    if (o.dtype && !is_valid_dtype(*o.dtype)) throw ArgumentError(dtype_error("dtype"));
+
+    const Burnable b = parse_shapes(shapes, o.default_value);
+    if (b.geoms.empty()) throw ArgumentError("No valid geometry objects found for rasterize");
+
+    DType dtype{};
+    if (!o.dtype) {
+        std::vector<BurnValue> with_fill = b.values;
+        with_fill.push_back(fill);
+        dtype = minimum_dtype(with_fill);
+    } else {
+        dtype = *o.dtype;
+        if (!can_cast(b.values, dtype)) throw ArgumentError(cast_error("shape values", dtype));
+    }
+
+    AnyArray made;
+    AnyArray* out = o.out;
+    if (out) {
+        if (!is_valid_dtype(out->dtype())) throw ArgumentError(dtype_error("out"));
+        if (!can_cast(b.values, out->dtype())) throw ArgumentError(cast_error("shape values", out->dtype()));
+        if (out->shape()[0] != 1) {
+            throw ArgumentError("rasterize: out must have one band, shape (1, rows, cols); it has " +
+                                std::to_string(out->shape()[0]));
+        }
+    } else if (o.out_shape) {
+        if (o.out_shape->first < 0 || o.out_shape->second < 0) {
+            throw ArgumentError("Invalid out_shape (" + std::to_string(o.out_shape->first) + ", " +
+                                std::to_string(o.out_shape->second) + "): negative dimensions are not allowed");
+        }
+        made = AnyArray(dtype, Shape{1, static_cast<std::size_t>(o.out_shape->first),
+                                     static_cast<std::size_t>(o.out_shape->second)});
+        fill_array(made, fill);
+        out = &made;
+    } else {
+        throw ArgumentError("Either an out_shape or image must be provided");
+    }
+    if (out->shape()[1] == 0 || out->shape()[2] == 0) throw ArgumentError("width and height must be > 0");
+    burn(*out, b, o.transform, o.all_touched, o.merge_alg);
+    return made;
+}
+
+Array<std::uint8_t> geometry_mask(const std::vector<Geometry>& geometries, std::pair<int, int> out_shape,
+                                  const Affine& transform, bool all_touched, bool invert) {
+    std::vector<GeometryValue> shapes(geometries.begin(), geometries.end());
+    RasterizeOptions o;
+    o.out_shape = out_shape;
+    o.transform = transform;
+    o.all_touched = all_touched;
+    o.fill = std::int64_t{invert ? 0 : 1};
+    o.default_value = std::int64_t{invert ? 1 : 0};
+    // fill and default_value are 0 and 1: rasterio's minimum dtype, uint8, already holds the bools.
+    AnyArray burnt = rasterize(shapes, o);
+    return std::move(burnt.as<std::uint8_t>());
+}
+
+} // namespace rastio
