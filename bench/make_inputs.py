@@ -3,6 +3,7 @@
 
 Usage: make_inputs.py OUTDIR   (files already there are kept)
 """
+import json
 import os
 import sys
 
@@ -74,6 +75,30 @@ def main():
             write(p, tile, gdal.GDT_Byte, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"],
                   origin=(500000.0 + (i % 4) * 1536 * 10.0, 4200000.0 - (i // 4) * 1536 * 10.0), nodata=0)
             made.append(p)
+    # Issue 16: 10,000 star-shaped polygons (8 to 15 vertices, most with a hole) over the 4096x4096
+    # 10 m grid of rasterize10k, one "value<TAB>GeoJSON geometry" line each.
+    if p := need("polygons10k.txt"):
+        rng = np.random.default_rng(16)
+        lines = []
+        for _ in range(10000):
+            cx, cy = rng.uniform(500000.0, 540960.0), rng.uniform(4159040.0, 4200000.0)
+            r = rng.uniform(20.0, 300.0)
+            rings = []
+            for scale, reverse in ((1.0, False), (0.3, True)):
+                n = int(rng.integers(8, 16))
+                a = np.sort(rng.uniform(0, 2 * np.pi, n))
+                rr = rng.uniform(0.5 * r * scale, r * scale, n)
+                ring = [[round(float(cx + q * np.cos(t)), 3), round(float(cy + q * np.sin(t)), 3)] for t, q in zip(a, rr)]
+                ring.append(ring[0])
+                rings.append(ring[::-1] if reverse else ring)
+                if rng.random() < 0.3:
+                    break
+            geom = json.dumps({"type": "Polygon", "coordinates": rings}, separators=(",", ":"))
+            lines.append("%d\t%s\n" % (int(rng.integers(1, 256)), geom))
+        with open(p + ".part", "w") as f:
+            f.writelines(lines)
+        os.replace(p + ".part", p)
+        made.append(p)
     for p in made:
         print(f"made {p} ({os.path.getsize(p)} bytes)", file=sys.stderr)
 

@@ -15,6 +15,8 @@ import time
 import numpy as np
 import rasterio
 from rasterio.merge import merge
+from rasterio.features import rasterize
+from rasterio.transform import Affine
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
@@ -143,6 +145,19 @@ def make_case(case, datadir):
                 for s, f in zip(srcs, files):
                     s.close()
                     f.close()
+        return run
+    if case == "rasterize10k":
+        shapes = []
+        with open(os.path.join(datadir, "polygons10k.txt")) as f:
+            for line in f:
+                value, geom = line.split("\t", 1)
+                shapes.append((json.loads(geom), int(value)))
+        transform = Affine(10.0, 0.0, 500000.0, 0.0, -10.0, 4200000.0)
+
+        def run():
+            out = rasterize(shapes, out_shape=(4096, 4096), transform=transform)
+            assert out.shape == (4096, 4096) and out.dtype == np.uint8
+            return out
         return run
     raise SystemExit(f"unknown case {case}")
 

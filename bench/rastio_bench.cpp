@@ -222,6 +222,25 @@ void BM_merge16(benchmark::State& state) {
     });
 }
 
+/// Issue 16: 10,000 polygons (most with a hole) burnt into a 4096x4096 uint8 array, values 1..255.
+void BM_rasterize10k(benchmark::State& state) {
+    std::vector<rastio::GeometryValue> shapes;
+    std::ifstream f(data_path("polygons10k.txt"));
+    if (!f) throw std::runtime_error("missing benchmark input polygons10k.txt: run bench/compare.py");
+    for (std::string line; std::getline(f, line);) {
+        const auto tab = line.find('\t');
+        shapes.emplace_back(rastio::Geometry(line.substr(tab + 1)), std::int64_t{std::stoi(line.substr(0, tab))});
+    }
+    rastio::RasterizeOptions o;
+    o.out_shape = std::pair{4096, 4096};
+    o.transform = rastio::Affine{10.0, 0.0, 500000.0, 0.0, -10.0, 4200000.0};
+    timed(state, [&] {
+        const rastio::AnyArray out = rastio::rasterize(shapes, o);
+        benchmark::DoNotOptimize(out.data());
+        if (out.dtype() != rastio::DType::uint8 || out.shape()[2] != 4096) throw std::runtime_error("unexpected rasterize output");
+    });
+}
+
 } // namespace
 
 #define RASTIO_CASE(fn) \
@@ -243,5 +262,6 @@ RASTIO_CASE(BM_warp_bilinear);
 RASTIO_CASE(BM_warp_nearest);
 RASTIO_CASE(BM_warpedvrt_tiles_x256);
 RASTIO_CASE(BM_merge16);
+RASTIO_CASE(BM_rasterize10k);
 
 BENCHMARK_MAIN();

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -474,6 +475,23 @@ void check_output(const std::string& src, const std::string& dst, bool overwrite
     if (dst == "-" || !fs::exists(dst, ec)) return;
     if (!overwrite) throw Failure("output exists; use --overwrite to replace it", dst);
     if (fs::equivalent(src, dst, ec)) throw Failure("output is the input", dst, exit_usage);
+}
+
+void writer_block_layout(rastio::Profile& p) {
+    const auto tiled = p.options.find("TILED");
+    const auto multiple_of_16 = [&p](const char* key) {
+        const auto it = p.options.find(key);
+        return it != p.options.end() && std::atoi(it->second.c_str()) > 0 && std::atoi(it->second.c_str()) % 16 == 0;
+    };
+    const bool is_tiled = tiled != p.options.end() && (lower(tiled->second) == "yes" || lower(tiled->second) == "true");
+    const bool both = p.options.count("BLOCKXSIZE") != 0 && p.options.count("BLOCKYSIZE") != 0;
+    if (is_tiled && !both) {
+        p.options.erase("BLOCKXSIZE");
+        p.options.erase("BLOCKYSIZE");
+    } else if (!is_tiled || !multiple_of_16("BLOCKXSIZE") || !multiple_of_16("BLOCKYSIZE")) {
+        p.options.erase("BLOCKXSIZE");
+        if (is_tiled) tiled->second = "NO";
+    }
 }
 
 std::string output_filename(const std::string& dst) {

@@ -134,6 +134,11 @@ void check_creation_values(const std::string& driver, const std::vector<std::str
 /// Refuses an existing DST without `overwrite` (exit 1), and DST being SRC (exit 2).
 void check_output(const std::string& src, const std::string& dst, bool overwrite);
 
+/// A profile read from a dataset made fit for rasterio's writer (as merge does): a striped file keeps
+/// BLOCKYSIZE and drops BLOCKXSIZE; tiles keep their sizes only as a pair of multiples of 16, else
+/// the output is striped.
+void writer_block_layout(rastio::Profile& profile);
+
 /// The name an output MemoryFile takes: DST's file name (so sidecars are named after it).
 std::string output_filename(const std::string& dst);
 
@@ -166,5 +171,7 @@ void add_overview(CLI::App& app);
 void add_edit_info(CLI::App& app);
 void add_merge(CLI::App& app);
 void add_stack(CLI::App& app);
+void add_rasterize(CLI::App& app);
+void add_mask(CLI::App& app);
 
 } // namespace rastio_cli

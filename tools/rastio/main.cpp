@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
     rastio_cli::add_edit_info(app);
     rastio_cli::add_merge(app);
     rastio_cli::add_stack(app);
+    rastio_cli::add_rasterize(app);
+    rastio_cli::add_mask(app);
     try {
         app.parse(argc, argv);
         return 0;
