@@ -94,15 +94,17 @@ TEST(FeaturesTest, MaskOnAMemoryFileLeavesNothingBehind) {
     {
         MemoryFile mf(test::make_gtiff(16, 16, 2));
         Dataset ds = mf.open();
-        const Geometry square(k_square); // pixel coordinates: the GTiff has no geotransform
+        // Pixels (1, 1) to (5, 5) of make_gtiff's grid: 30 m pixels from (101985, 2826915).
+        const Geometry square(R"({"type": "Polygon", "coordinates": [[[102015, 2826885], [102135, 2826885],
+            [102135, 2826765], [102015, 2826765], [102015, 2826885]]]})");
         const MaskedRaster m = mask(ds, {square}, {.filled = false, .crop = true});
         EXPECT_EQ(m.data.shape(), (Shape{2, 4, 4}));
-        EXPECT_EQ(m.transform, Affine::translation(1, 1));
+        EXPECT_EQ(m.transform, (Affine{30, 0, 102015, 0, -30, 2826885}));
         EXPECT_EQ(std::count(m.mask.values().begin(), m.mask.values().end(), std::uint8_t{255}), 32);
-        const Geometry far(R"({"type": "Point", "coordinates": [100, 100]})");
+        const Geometry far(R"({"type": "Point", "coordinates": [104985.3, 2823914.7]})"); // pixel (100.01, 100.01)
         EXPECT_EQ(what_of([&] { mask(ds, {far}, {.crop = true}); }), "Input shapes do not overlap raster.");
         EXPECT_THROW(geometry_window(ds, {far}), ArgumentError);
-        EXPECT_EQ(geometry_window(ds, {far}, 0, 0, true), (Window(100, 100, 0, 0)));
+        EXPECT_EQ(geometry_window(ds, {far}, 0, 0, true), (Window(100, 100, 1, 1)));
     }
     EXPECT_EQ(test::vsimem_entries(), before);
     EXPECT_EQ(test::open_fd_count(), fds);

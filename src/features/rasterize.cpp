@@ -2,6 +2,7 @@
 // Python numbers: all integers are an int64 array, any float makes it float64), its splitting of
 // multi-part geometries, then one GDALRasterizeGeometries call onto a MEM dataset whose band is
 // the output array itself.
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <cpl_json.h>
 #include <gdal_alg.h>
 #include <ogr_api.h>
+#include <ogr_geometry.h>
 
 #include <rastio/features.hpp>
 
@@ -172,6 +174,185 @@ void fill_array(AnyArray& out, const BurnValue& fill) {
     });
 }
 
+// --- a fast path for GeoJSON geometries ------------------------------------------------------
+
+/// Reads the common GeoJSON geometries (Point, LineString, Polygon and their Multi kinds) straight
+/// into OGR geometries, without the DOM OGR's own reader builds first (json-c's parse was 80% of
+/// rasterizing 10,000 polygons). Anything else, or anything unusual (escapes, positions of fewer
+/// than two numbers), returns null and goes to OGR_G_CreateGeometryFromJson, whose answer wins.
+/// Positions keep x and y: a third coordinate plays no part in rasterizing.
+class FastGeometryReader {
+public:
+    explicit FastGeometryReader(const std::string& text) : m_p(text.data()), m_end(text.data() + text.size()) {}
+
+    OGRGeometry* read() {
+        std::string_view type;
+        const char* coords = nullptr;
+        if (!object([&](std::string_view key) {
+                if (key == "type") return string(type);
+                if (key == "coordinates") coords = m_p;
+                return skip_value();
+            })) {
+            return nullptr;
+        }
+        ws();
+        if (m_p != m_end || !coords) return nullptr;
+        m_p = coords;
+        std::unique_ptr<OGRGeometry> g;
+        if (type == "Point") {
+            double x = 0, y = 0;
+            if (!position(x, y)) return nullptr;
+            g = std::make_unique<OGRPoint>(x, y);
+        } else if (type == "LineString") {
+            g.reset(line<OGRLineString>());
+        } else if (type == "Polygon") {
+            g.reset(polygon());
+        } else if (type == "MultiPoint") {
+            auto mp = std::make_unique<OGRMultiPoint>();
+            if (!array([&] {
+                    double x = 0, y = 0;
+                    if (!position(x, y)) return false;
+                    mp->addGeometryDirectly(new OGRPoint(x, y)); // NOLINT(cppcoreguidelines-owning-memory): OGR takes it
+                    return true;
+                })) {
+                return nullptr;
+            }
+            g = std::move(mp);
+        } else if (type == "MultiLineString") {
+            auto ml = std::make_unique<OGRMultiLineString>();
+            if (!array([&] {
+                    OGRLineString* l = line<OGRLineString>();
+                    if (l) ml->addGeometryDirectly(l);
+                    return l != nullptr;
+                })) {
+                return nullptr;
+            }
+            g = std::move(ml);
+        } else if (type == "MultiPolygon") {
+            auto mp = std::make_unique<OGRMultiPolygon>();
+            if (!array([&] {
+                    OGRPolygon* poly = polygon();
+                    if (poly) mp->addGeometryDirectly(poly);
+                    return poly != nullptr;
+                })) {
+                return nullptr;
+            }
+            g = std::move(mp);
+        }
+        return g.release();
+    }
+
+private:
+    void ws() {
+        while (m_p != m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t')) ++m_p;
+    }
+    bool eat(char c) {
+        ws();
+        if (m_p == m_end || *m_p != c) return false;
+        ++m_p;
+        return true;
+    }
+    /// A string without escapes (with one: null, so OGR reads it).
+    bool string(std::string_view& out) {
+        if (!eat('"')) return false;
+        const char* start = m_p;
+        while (m_p != m_end && *m_p != '"') {
+            if (*m_p == '\\') return false;
+            ++m_p;
+        }
+        if (m_p == m_end) return false;
+        out = std::string_view(start, static_cast<std::size_t>(m_p - start));
+        ++m_p;
+        return true;
+    }
+    bool number(double& v) {
+        ws();
+        const auto r = std::from_chars(m_p, m_end, v);
+        if (r.ec != std::errc()) return false;
+        m_p = r.ptr;
+        return true;
+    }
+    template <class F>
+    bool object(F&& member) {
+        if (!eat('{')) return false;
+        if (eat('}')) return true;
+        do {
+            std::string_view key;
+            if (!string(key) || !eat(':') || !member(key)) return false;
+        } while (eat(','));
+        return eat('}');
+    }
+    template <class F>
+    bool array(F&& item) {
+        if (!eat('[')) return false;
+        if (eat(']')) return true;
+        do {
+            if (!item()) return false;
+        } while (eat(','));
+        return eat(']');
+    }
+    bool skip_value() {
+        ws();
+        if (m_p == m_end) return false;
+        if (*m_p == '{') return object([&](std::string_view) { return skip_value(); });
+        if (*m_p == '[') return array([&] { return skip_value(); });
+        if (*m_p == '"') {
+            std::string_view s;
+            return string(s);
+        }
+        for (const char* word : {"true", "false", "null"}) {
+            const std::size_t n = std::strlen(word);
+            if (static_cast<std::size_t>(m_end - m_p) >= n && std::memcmp(m_p, word, n) == 0) {
+                m_p += n;
+                return true;
+            }
+        }
+        double d = 0;
+        return number(d);
+    }
+    /// [x, y] or [x, y, z]; fewer than two numbers, or more than three, go to OGR.
+    bool position(double& x, double& y) {
+        if (!eat('[') || !number(x) || !eat(',') || !number(y)) return false;
+        if (eat(',')) {
+            double z = 0;
+            if (!number(z)) return false;
+        }
+        return eat(']');
+    }
+    template <class Line>
+    Line* line() {
+        m_xs.clear();
+        m_ys.clear();
+        if (!array([&] {
+                double x = 0, y = 0;
+                if (!position(x, y)) return false;
+                m_xs.push_back(x);
+                m_ys.push_back(y);
+                return true;
+            })) {
+            return nullptr;
+        }
+        auto l = std::make_unique<Line>();
+        l->setPoints(static_cast<int>(m_xs.size()), m_xs.data(), m_ys.data());
+        return l.release();
+    }
+    OGRPolygon* polygon() {
+        auto poly = std::make_unique<OGRPolygon>();
+        if (!array([&] {
+                OGRLinearRing* r = line<OGRLinearRing>();
+                if (r) poly->addRingDirectly(r);
+                return r != nullptr;
+            })) {
+            return nullptr;
+        }
+        return poly.release();
+    }
+
+    const char* m_p;
+    const char* m_end;
+    std::vector<double> m_xs, m_ys;
+};
+
 // --- geometries ----------------------------------------------------------------------------
 
 /// rasterio.features.is_valid_geom, on the geometry OGR parsed.
@@ -229,8 +410,8 @@ Burnable parse_shapes(const std::vector<GeometryValue>& shapes, const BurnValue&
     b.values.reserve(shapes.size());
     for (std::size_t index = 0; index < shapes.size(); ++index) {
         const std::string& text = shapes[index].geometry.geojson();
-        OgrGeometry g;
-        {
+        OgrGeometry g(OGRGeometry::ToHandle(FastGeometryReader(text).read()));
+        if (!g) {
             ErrorCapture quiet(WarningPolicy::drop);
             g.reset(OGR_G_CreateGeometryFromJson(text.c_str()));
         }
