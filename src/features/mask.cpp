@@ -57,6 +57,10 @@ std::optional<Window> shapes_window(const Dataset& dataset, const std::vector<Ge
 template <class T>
 T cast_nodata(double nodata) {
     if constexpr (std::is_floating_point_v<T>) {
+        constexpr double max = static_cast<double>(std::numeric_limits<T>::max());
+        if (std::isfinite(nodata) && std::abs(nodata) > max) { // beyond T: numpy's cast gives an infinity
+            return nodata < 0 ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+        }
         return static_cast<T>(nodata);
     } else {
         if (std::isfinite(nodata) && nodata > static_cast<double>(std::numeric_limits<T>::min()) - 1.0 &&

@@ -68,6 +68,22 @@ bool is_valid_dtype(DType t) noexcept {
     }
 }
 
+/// `d` in the floating type T as numpy casts it (round to nearest; beyond T's range, an infinity),
+/// where a plain static_cast would be undefined.
+template <class T>
+T to_floating(double d) noexcept {
+    if constexpr (sizeof(T) < sizeof(double)) {
+        constexpr double max = static_cast<double>(std::numeric_limits<T>::max());
+        // Half an ulp of T at max: what still rounds to max.
+        const double half_ulp = (max - static_cast<double>(std::nextafter(std::numeric_limits<T>::max(), T{0}))) / 2;
+        if (std::isfinite(d) && std::abs(d) > max) {
+            if (std::abs(d) < max + half_ulp) return static_cast<T>(d < 0 ? -max : max);
+            return d < 0 ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+        }
+    }
+    return static_cast<T>(d);
+}
+
 /// rasterio.dtypes.get_minimum_dtype of numpy's array of `values`.
 DType minimum_dtype(const std::vector<BurnValue>& values) {
     if (!any_float(values)) {
@@ -117,7 +133,7 @@ bool keeps(const BurnValue& v, bool float_array) {
     const double d = as_double(v);
     double cast = 0;
     if constexpr (std::is_floating_point_v<T>) {
-        cast = static_cast<double>(static_cast<T>(d));
+        cast = static_cast<double>(to_floating<T>(d));
         if (std::isnan(d)) return std::isnan(cast);
         if (std::isinf(d) || std::isinf(cast)) return d == cast;
     } else {
@@ -161,7 +177,7 @@ void fill_array(AnyArray& out, const BurnValue& fill) {
             } else {
                 const double d = std::get<double>(fill);
                 if constexpr (std::is_floating_point_v<T>) {
-                    value = static_cast<T>(d);
+                    value = to_floating<T>(d);
                 } else if (std::isfinite(d) && d > static_cast<double>(std::numeric_limits<T>::min()) - 1.0 &&
                            d < static_cast<double>(std::numeric_limits<T>::max()) + 1.0) {
                     value = static_cast<T>(d);
