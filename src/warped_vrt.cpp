@@ -116,7 +116,21 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     const GDALDataType working = o.dtype ? detail::to_gdal(*o.dtype) : GDT_Unknown;
     auto wo = detail::make_warp_options(o.resampling, m_src_nodata, dst_nodata, count, src_alpha, dst_alpha,
                                         o.warp_mem_limit, working, extras);
-    wo->hSrcDS = src_h;
+    // A GeoTIFF in memory georeferenced by a geotransform, without overviews (which the view
+    // would otherwise offer as its own): the warper reads each block's source window with the
+    // direct reader, without GDAL's block cache holding a decoded copy of the source.
+    detail::DatasetHandle direct_src;
+    if (source.mode() == "r" && !src_gcps && !src_rpcs &&
+        GDALGetOverviewCount(GDALGetRasterBand(src_h, 1)) == 0) {
+        std::array<double, 6> gt{};
+        ErrorCapture quiet;
+        if (GDALGetGeoTransform(src_h, gt.data()) == CE_None) {
+            direct_src = reopened ? detail::direct_warp_source(reopened, source.name())
+                                  : detail::direct_warp_source(src_h, source.name());
+        }
+    }
+    GDALDatasetH const warp_src = direct_src ? direct_src.get() : src_h;
+    wo->hSrcDS = warp_src;
 
     const std::string src_wkt = m_src_crs.to_wkt();
     const std::string dst_wkt = dst_crs.to_wkt();
@@ -127,7 +141,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     if (!dst_transform && !sized) {
         // GDAL picks the grid (rasterio's case 4).
         detail::StringList topts(o.warp_extras);
-        vrt = GDALAutoCreateWarpedVRTEx(src_h, src_wkt.empty() ? nullptr : src_wkt.c_str(), dst_wkt.c_str(),
+        vrt = GDALAutoCreateWarpedVRTEx(warp_src, src_wkt.empty() ? nullptr : src_wkt.c_str(), dst_wkt.c_str(),
                                         detail::warp_resampling(o.resampling), o.tolerance, wo.get(), topts.get());
     } else {
         if (!sized) throw ArgumentError("WarpedVRT: a transform needs a positive width and height");
@@ -159,7 +173,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
             topts.add("GCPS_OK", "TRUE");
             topts.add("DST_SRS", dst_wkt);
             if (!src_gcps && src_rpcs) topts.add("SRC_METHOD", "RPC");
-            exact = GDALCreateGenImgProjTransformer2(src_h, nullptr, topts.get());
+            exact = GDALCreateGenImgProjTransformer2(warp_src, nullptr, topts.get());
             if (exact != nullptr) GDALSetGenImgProjTransformerDstGeoTransform(exact, dst_gt.data());
         } else {
             auto src_gt = m_src_transform.to_gdal();
@@ -179,7 +193,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
             wo->pfnTransformer = GDALGenImgProjTransform;
             wo->pTransformerArg = exact;
         }
-        vrt = GDALCreateWarpedVRT(src_h, w, h, dst_gt.data(), wo.get());
+        vrt = GDALCreateWarpedVRT(warp_src, w, h, dst_gt.data(), wo.get());
         if (vrt == nullptr) {
             // The VRT did not take the transformer: free it here.
             GDALDestroyTransformer(wo->pTransformerArg);
@@ -194,7 +208,9 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     }
     detail::DatasetHandle owned_vrt(vrt);
     // The VRT holds its own reference to the source handle and drops it when it closes: a
-    // reopened handle closes with it, a shared one stays the source's.
+    // reopened handle closes with it (or with the direct reader that owns it), a shared one
+    // stays the source's.
+    if (direct_src) GDALDereferenceDataset(direct_src.release());
     if (reopened) GDALDereferenceDataset(reopened.release());
 
     for (int b = 1; b <= GDALGetRasterCount(vrt); ++b) {
