@@ -1,7 +1,14 @@
 // WarpedVRT: a read-only Dataset whose GDAL handle is a warped VRT over its own handle on the source.
 #include <rastio/warp.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
 #include <cpl_string.h>
+#include <gdal_priv.h>
 #include <gdal_alg.h>
 #include <gdalwarper.h>
 
@@ -37,6 +44,61 @@ detail::DatasetHandle reopen_source(const Dataset& source) {
     }
     return again;
 }
+
+/// The view's warped blocks that reads have touched, most recent first, kept within a budget:
+/// GDAL's block cache (5 % of the machine's memory) would otherwise keep every block of the view
+/// a tile server has ever read, however far the reads have moved on.
+class BlockBudget {
+public:
+    /// The blocks of `vrt`, `budget` bytes of them at most (at least a few).
+    BlockBudget(GDALDatasetH vrt, std::size_t budget) {
+        GDALRasterBandH band = GDALGetRasterBand(vrt, 1);
+        GDALGetBlockSize(band, &m_block_w, &m_block_h);
+        m_block_w = std::max(m_block_w, 1);
+        m_block_h = std::max(m_block_h, 1);
+        std::size_t block_bytes = 0;
+        for (int b = 1; b <= GDALGetRasterCount(vrt); ++b) {
+            block_bytes += static_cast<std::size_t>(m_block_w) * static_cast<std::size_t>(m_block_h) *
+                           static_cast<std::size_t>(GDALGetDataTypeSizeBytes(GDALGetRasterDataType(GDALGetRasterBand(vrt, b))));
+        }
+        m_max_blocks = std::max<std::size_t>(16, budget / std::max<std::size_t>(block_bytes, 1));
+    }
+
+    /// After a read of `w`: its blocks become the most recent, the least recent beyond the
+    /// budget leave the cache (they are warped again if read again).
+    void touched(GDALDatasetH vrt, const Window& w) noexcept {
+        if (w.width <= 0 || w.height <= 0) return;
+        const std::lock_guard lock(m_mutex);
+        for (int by = w.row_off / m_block_h; by <= (w.row_off + w.height - 1) / m_block_h; ++by) {
+            for (int bx = w.col_off / m_block_w; bx <= (w.col_off + w.width - 1) / m_block_w; ++bx) {
+                const std::uint64_t key = (static_cast<std::uint64_t>(by) << 32) | static_cast<std::uint32_t>(bx);
+                if (auto it = m_where.find(key); it != m_where.end()) m_order.erase(it->second);
+                m_order.push_front(key);
+                m_where[key] = m_order.begin();
+            }
+        }
+        while (m_order.size() > m_max_blocks) {
+            const std::uint64_t key = m_order.back();
+            m_order.pop_back();
+            m_where.erase(key);
+            const auto bx = static_cast<int>(key & 0xffffffffU);
+            const auto by = static_cast<int>(key >> 32);
+            auto* ds = GDALDataset::FromHandle(vrt);
+            // Clean blocks (a view is read-only): dropped, nothing written.
+            for (int b = 1; b <= ds->GetRasterCount(); ++b) (void)ds->GetRasterBand(b)->FlushBlock(bx, by, FALSE);
+        }
+    }
+
+private:
+    int m_block_w = 1, m_block_h = 1;
+    std::size_t m_max_blocks = 16;
+    std::mutex m_mutex;
+    std::list<std::uint64_t> m_order;
+    std::unordered_map<std::uint64_t, std::list<std::uint64_t>::iterator> m_where;
+};
+
+/// What a view keeps of its warped blocks (see BlockBudget).
+constexpr std::size_t k_block_budget = std::size_t{16} << 20;
 
 } // namespace
 
@@ -226,6 +288,8 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
 
     auto st = std::make_shared<detail::DatasetState>();
     st->name = "WarpedVRT(" + source.name() + ")";
+    st->after_read = [budget = std::make_shared<BlockBudget>(owned_vrt.get(), k_block_budget)](
+                         GDALDatasetH h, const Window& w) { budget->touched(h, w); };
     st->mode = "r";
     st->handle = owned_vrt.release();
     // Closing the source's MemoryFile closes this view first, as every dataset opened on it.

@@ -1,6 +1,7 @@
 // Reprojection: transform, transform_bounds (antimeridian), calculate_default_transform,
 // aligned_target, reproject (arrays, datasets, MemoryFiles) and WarpedVRT reads; errors.
 
+#include <algorithm>
 #include <cmath>
 
 #include <gdal.h>
@@ -668,4 +669,37 @@ TEST(WarpTest, GeoTiffSourcesInMemoryAreWarpedFromTheFileWithoutGdalsBlockCache)
         WarpedVRT shared(ds, {.crs = CRS::from_epsg(3857), .resampling = Resampling::bilinear, .share_source = true});
         EXPECT_EQ(fast, shared.read(ReadOptions{.window = w}));
     }
+}
+
+TEST(WarpTest, WarpedVrtKeepsWhatItHasWarpedWithinABudget) {
+    // A 2600x2600x3 view (about 20 MB) read window by window, as a tile server does: GDAL's block cache
+    // would keep every warped block; the view keeps its 16 MiB most recently read.
+    Array<std::uint8_t> a({3, 2600, 2600});
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<std::uint8_t>((i * 7 + i / 2601) % 251);
+    MemoryFile mf;
+    {
+        auto w = mf.open(Profile{.driver = "GTiff", .width = 2600, .height = 2600, .count = 3, .dtype = DType::uint8,
+                                 .crs = CRS::from_epsg(32618), .transform = k_utm_transform,
+                                 .options = {{"TILED", "YES"}}});
+        w.write(a);
+    }
+    auto ds = mf.open();
+    const WarpedVRTOptions vo{.crs = CRS::from_epsg(3857)};
+    WarpedVRT vrt(ds, vo);
+    const auto before = GDALGetCacheUsed64();
+    GIntBig most = 0;
+    const Window first(0, 0, 300, 300);
+    const AnyArray first_read = vrt.read(ReadOptions{.window = first});
+    for (int r = 0; r + 300 <= vrt.height(); r += 300) {
+        for (int c = 0; c + 300 <= vrt.width(); c += 300) {
+            (void)vrt.read(ReadOptions{.window = Window(c, r, 300, 300)});
+            most = std::max(most, GDALGetCacheUsed64() - before);
+        }
+    }
+    EXPECT_LE(most, GIntBig{17} << 20) << "the view's blocks grew the cache by " << most << " bytes";
+    EXPECT_GT(most, GIntBig{8} << 20) << "the view should keep what it reads up to its budget";
+    // The first window's blocks have left the cache: read again, they are warped again, the same.
+    EXPECT_EQ(vrt.read(ReadOptions{.window = first}), first_read);
+    WarpedVRT fresh(ds, vo);
+    EXPECT_EQ(fresh.read(ReadOptions{.window = first}), first_read);
 }
