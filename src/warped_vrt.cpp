@@ -66,11 +66,15 @@ public:
 
     /// After a read of `w`: its blocks become the most recent, the least recent beyond the
     /// budget leave the cache (they are warped again if read again).
-    void touched(GDALDatasetH vrt, const Window& w) noexcept {
-        if (w.width <= 0 || w.height <= 0) return;
+    void touched(GDALDatasetH vrt, const Window& w) {
+        // Only the blocks within the raster (reads are cropped to it).
+        const int c0 = std::max(w.col_off, 0), r0 = std::max(w.row_off, 0);
+        const int c1 = std::min(w.col_off + w.width, GDALGetRasterXSize(vrt));
+        const int r1 = std::min(w.row_off + w.height, GDALGetRasterYSize(vrt));
+        if (c1 <= c0 || r1 <= r0) return;
         const std::lock_guard lock(m_mutex);
-        for (int by = w.row_off / m_block_h; by <= (w.row_off + w.height - 1) / m_block_h; ++by) {
-            for (int bx = w.col_off / m_block_w; bx <= (w.col_off + w.width - 1) / m_block_w; ++bx) {
+        for (int by = r0 / m_block_h; by <= (r1 - 1) / m_block_h; ++by) {
+            for (int bx = c0 / m_block_w; bx <= (c1 - 1) / m_block_w; ++bx) {
                 const std::uint64_t key = (static_cast<std::uint64_t>(by) << 32) | static_cast<std::uint32_t>(bx);
                 if (auto it = m_where.find(key); it != m_where.end()) m_order.erase(it->second);
                 m_order.push_front(key);
