@@ -774,6 +774,7 @@ void Dataset::read_into(const Bands& bands, const Window& requested, DType t, st
                                   const_cast<int*>(band_map.data()), pixel, line, band, &extra) != CE_None) { // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
             errors.throw_io("cannot read " + window.to_string(), m_state->name);
         }
+        if (m_state->after_read) m_state->after_read(h, window);
     };
     if (!any_mismatch) {
         // Common GeoTIFF layouts in memory: decode straight into `out`, in parallel when large.

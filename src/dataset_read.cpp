@@ -328,9 +328,13 @@ AnyArray Dataset::read(const ReadOptions& options) const {
                                                std::span<std::byte>(dst, static_cast<std::size_t>(band) * p.bands.size()))) {
                      return CE_None;
                  }
-                 return GDALDatasetRasterIOEx(h, GF_Read, src.col_off, src.row_off, src.width, src.height, dst, bc,
-                                              br, gdt, static_cast<int>(p.bands.size()),
-                                              const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
+                 const CPLErr err = GDALDatasetRasterIOEx(h, GF_Read, src.col_off, src.row_off, src.width, src.height,
+                                                          dst, bc, br, gdt, static_cast<int>(p.bands.size()),
+                                                          const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
+                 if (err == CE_None && bc == src.width && br == src.height && m_state->after_read) {
+                     m_state->after_read(h, src);
+                 }
+                 return err;
              },
              static_cast<std::byte*>(out.data()), name(), fix);
     if (!p.vrt && options.fill_value && !p.empty() && !every_band_has(*this, GMF_ALL_VALID)) {

@@ -2,6 +2,7 @@
 // Private: the state behind a Dataset, shared with the MemoryFile it came from.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -57,6 +58,10 @@ struct DatasetState {
     /// Set by close() before it waits for the lock: calls that start then throw ClosedError at
     /// once, so a thread calling in a loop cannot keep the close waiting (the lock prefers readers).
     std::atomic<bool> closing{false};
+
+    /// Called after each full-resolution read of a window through `handle` (a WarpedVRT keeps
+    /// the blocks it has warped within a budget); empty for other datasets. Runs within the read.
+    std::function<void(GDALDatasetH, const Window&)> after_read;
 
     /// Datasets reading through this one's handle (a WarpedVRT with share_source): close()
     /// closes them first, since GDAL deletes a closed handle whatever references it has.

@@ -213,6 +213,8 @@ struct Plan {
     std::span<const int> bands; // 1-based
     Window win;
     std::byte* out = nullptr;
+    /// Pixels from one output band to the next (the window's size when packed).
+    std::size_t band_stride = 0;
     std::size_t esize = 0;
     std::size_t block_w = 0, block_h = 0; // block size in pixels (strips: width x rows_per_strip)
     std::size_t blocks_across = 0, blocks_down = 0;
@@ -404,7 +406,7 @@ void deinterleave(const std::byte* src, std::byte* const* dst, std::size_t n) {
 template <std::size_t E>
 void scatter_row(const Plan& p, const std::byte* src_row, std::size_t c0, std::size_t c1, std::size_t out_row,
                  std::size_t out_col, int plane) {
-    const std::size_t band_stride = static_cast<std::size_t>(p.win.width) * static_cast<std::size_t>(p.win.height);
+    const std::size_t band_stride = p.band_stride;
     const std::size_t n = c1 - c0;
     const std::size_t at = out_row * static_cast<std::size_t>(p.win.width) + out_col;
     if (p.samples > 1 && p.sample_to_band.size() == p.samples && p.samples <= 4) {
@@ -567,6 +569,7 @@ bool make_plan(const Layout& L, std::span<const std::byte> file, std::span<const
     p.bands = bands;
     p.win = window;
     p.out = out.data();
+    p.band_stride = static_cast<std::size_t>(window.width) * static_cast<std::size_t>(window.height);
     p.large_output = out.size() >= (std::size_t{16} << 20);
     p.esize = static_cast<std::size_t>(L.bits / 8);
     p.samples = L.planar == 1 ? static_cast<std::size_t>(L.spp) : 1;
@@ -739,7 +742,7 @@ std::ptrdiff_t tiff_lzw_decode(std::span<const std::byte> in, std::span<std::byt
 }
 
 bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const int> bands, const Window& window,
-                       GDALDataType type, std::span<std::byte> out) {
+                       GDALDataType type, std::span<std::byte> out, std::size_t band_stride) {
     if (path.rfind("/vsimem/", 0) != 0) return false;
     if (!CPLTestBool(CPLGetConfigOption("RASTIO_DIRECT_READ", "YES"))) return false;
     GDALDriverH drv = GDALGetDatasetDriver(h);
@@ -771,7 +774,16 @@ bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const 
 
     Plan p;
     std::vector<Task> tasks;
-    if (!make_plan(L, file, bands, window, out, p, tasks) || !run_plan(p, tasks, out)) return false;
+    if (!make_plan(L, file, bands, window, out, p, tasks)) return false;
+    if (band_stride != 0) {
+        const std::size_t packed = p.band_stride;
+        const std::size_t esize = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(type));
+        if (band_stride < packed || bands.empty() || out.size() / esize < band_stride * (bands.size() - 1) + packed) {
+            return false;
+        }
+        p.band_stride = band_stride;
+    }
+    if (!run_plan(p, tasks, out)) return false;
     g_direct_reads.fetch_add(1, std::memory_order_relaxed);
     return true;
 }

@@ -21,8 +21,10 @@ namespace rastio::detail {
 /// Handles little-endian classic and BigTIFF, tiled or striped, pixel or band interleaved,
 /// 8/16/32/64-bit integer and 32/64-bit float samples, no compression, DEFLATE, LZW and ZSTD
 /// with predictors 1, 2 and 3. The configuration option RASTIO_DIRECT_READ=NO turns it off.
+/// `band_stride`: pixels from the start of one output band to the next, at least the window's
+/// size (0: exactly that, packed), as GDAL's warper lays out its source buffer.
 bool gtiff_direct_read(GDALDatasetH h, const std::string& path, std::span<const int> bands, const Window& window,
-                       GDALDataType type, std::span<std::byte> out);
+                       GDALDataType type, std::span<std::byte> out, std::size_t band_stride = 0);
 
 /// Reads `window` of `bands` of the remote GTiff dataset `h` (opened read-only at a /vsicurl/,
 /// /vsis3/ ... or ByteSource path) into `out`, out_rows x out_cols a band, band-sequential:

@@ -751,10 +751,20 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
         wo->panSrcBands[i] = src_bands[static_cast<std::size_t>(i)];
         wo->panDstBands[i] = dst_bands[static_cast<std::size_t>(i)];
     }
+    // A GeoTIFF source in memory is read chunk by chunk with rastio's direct reader, straight
+    // into the warper's buffers: GDAL's block cache would hold a second decoded copy of it.
+    detail::DatasetHandle direct_src;
+    if (source.dataset != nullptr && source.dataset->mode() == "r") {
+        direct_src = detail::direct_warp_source(src_h, source.dataset->name());
+        if (direct_src) wo->hSrcDS = direct_src.get();
+    }
     GDALWarpOperationH op = GDALCreateWarpOperation(wo.get());
     if (op == nullptr) errors.throw_io("reproject: GDAL refused the warp options", "");
-    const CPLErr err = threads > 1 ? GDALChunkAndWarpMulti(op, 0, 0, dst_width, dst_height)
-                                         : GDALChunkAndWarpImage(op, 0, 0, dst_width, dst_height);
+    // One chunk at a time, each warped by every thread (NUM_THREADS): GDALChunkAndWarpMulti
+    // would overlap one chunk's reads and writes with the previous chunk's warp, holding the
+    // buffers of two chunks at once, for I/O that is only copies here. The chunks are the
+    // same either way, and so are the pixels.
+    const CPLErr err = GDALChunkAndWarpImage(op, 0, 0, dst_width, dst_height);
     GDALDestroyWarpOperation(op);
     if (err != CE_None || errors.failed()) errors.throw_io("reproject: GDAL's warper failed", "");
     if (destination.dataset != nullptr) GDALFlushCache(dst_h);

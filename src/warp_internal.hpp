@@ -52,6 +52,16 @@ DatasetHandle mem_dataset(int width, int height);
 /// caller keeps it alive (and, unless GDAL writes it as a destination, unchanged) while in use.
 DatasetHandle wrap_array(const AnyArray& array);
 
+/// A source for GDAL's warper over `gtiff`, a GTiff dataset open read-only at the /vsimem/
+/// path `path`, that reads each chunk's window with rastio's direct reader straight into the
+/// warper's buffer (no block cache, no copy out of it); the same pixels as `gtiff`. Null when
+/// it does not apply (another driver or path, a dataset open for update). Borrows `gtiff`: it
+/// stays open while the result is in use.
+DatasetHandle direct_warp_source(GDALDatasetH gtiff, const std::string& path);
+/// The same, owning `gtiff` (released from the handle, closed with the result) when it applies;
+/// otherwise `gtiff` is left as it was and the result is null.
+DatasetHandle direct_warp_source(DatasetHandle& gtiff, const std::string& path);
+
 /// rasterio's create_warp_options: gdalwarp's nodata defaults (UNIFIED_SRC_NODATA), the
 /// resampling, the memory limit, alpha bands and nodata, bands 1..count; `extras` merged in.
 WarpOptionsHandle make_warp_options(Resampling resampling, std::optional<double> src_nodata,

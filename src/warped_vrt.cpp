@@ -1,7 +1,14 @@
 // WarpedVRT: a read-only Dataset whose GDAL handle is a warped VRT over its own handle on the source.
 #include <rastio/warp.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
 #include <cpl_string.h>
+#include <gdal_priv.h>
 #include <gdal_alg.h>
 #include <gdalwarper.h>
 
@@ -37,6 +44,65 @@ detail::DatasetHandle reopen_source(const Dataset& source) {
     }
     return again;
 }
+
+/// The view's warped blocks that reads have touched, most recent first, kept within a budget:
+/// GDAL's block cache (5 % of the machine's memory) would otherwise keep every block of the view
+/// a tile server has ever read, however far the reads have moved on.
+class BlockBudget {
+public:
+    /// The blocks of `vrt`, `budget` bytes of them at most (at least a few).
+    BlockBudget(GDALDatasetH vrt, std::size_t budget) {
+        GDALRasterBandH band = GDALGetRasterBand(vrt, 1);
+        GDALGetBlockSize(band, &m_block_w, &m_block_h);
+        m_block_w = std::max(m_block_w, 1);
+        m_block_h = std::max(m_block_h, 1);
+        std::size_t block_bytes = 0;
+        for (int b = 1; b <= GDALGetRasterCount(vrt); ++b) {
+            block_bytes += static_cast<std::size_t>(m_block_w) * static_cast<std::size_t>(m_block_h) *
+                           static_cast<std::size_t>(GDALGetDataTypeSizeBytes(GDALGetRasterDataType(GDALGetRasterBand(vrt, b))));
+        }
+        m_max_blocks = std::max<std::size_t>(16, budget / std::max<std::size_t>(block_bytes, 1));
+    }
+
+    /// After a read of `w`: its blocks become the most recent, the least recent beyond the
+    /// budget leave the cache (they are warped again if read again).
+    void touched(GDALDatasetH vrt, const Window& w) {
+        // Only the blocks within the raster (reads are cropped to it).
+        const int c0 = std::max(w.col_off, 0), r0 = std::max(w.row_off, 0);
+        const int c1 = std::min(w.col_off + w.width, GDALGetRasterXSize(vrt));
+        const int r1 = std::min(w.row_off + w.height, GDALGetRasterYSize(vrt));
+        if (c1 <= c0 || r1 <= r0) return;
+        const std::lock_guard lock(m_mutex);
+        for (int by = r0 / m_block_h; by <= (r1 - 1) / m_block_h; ++by) {
+            for (int bx = c0 / m_block_w; bx <= (c1 - 1) / m_block_w; ++bx) {
+                const std::uint64_t key = (static_cast<std::uint64_t>(by) << 32) | static_cast<std::uint32_t>(bx);
+                if (auto it = m_where.find(key); it != m_where.end()) m_order.erase(it->second);
+                m_order.push_front(key);
+                m_where[key] = m_order.begin();
+            }
+        }
+        while (m_order.size() > m_max_blocks) {
+            const std::uint64_t key = m_order.back();
+            m_order.pop_back();
+            m_where.erase(key);
+            const auto bx = static_cast<int>(key & 0xffffffffU);
+            const auto by = static_cast<int>(key >> 32);
+            auto* ds = GDALDataset::FromHandle(vrt);
+            // Clean blocks (a view is read-only): dropped, nothing written.
+            for (int b = 1; b <= ds->GetRasterCount(); ++b) (void)ds->GetRasterBand(b)->FlushBlock(bx, by, FALSE);
+        }
+    }
+
+private:
+    int m_block_w = 1, m_block_h = 1;
+    std::size_t m_max_blocks = 16;
+    std::mutex m_mutex;
+    std::list<std::uint64_t> m_order;
+    std::unordered_map<std::uint64_t, std::list<std::uint64_t>::iterator> m_where;
+};
+
+/// What a view keeps of its warped blocks (see BlockBudget).
+constexpr std::size_t k_block_budget = std::size_t{16} << 20;
 
 } // namespace
 
@@ -116,7 +182,21 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     const GDALDataType working = o.dtype ? detail::to_gdal(*o.dtype) : GDT_Unknown;
     auto wo = detail::make_warp_options(o.resampling, m_src_nodata, dst_nodata, count, src_alpha, dst_alpha,
                                         o.warp_mem_limit, working, extras);
-    wo->hSrcDS = src_h;
+    // A GeoTIFF in memory georeferenced by a geotransform, without overviews (which the view
+    // would otherwise offer as its own): the warper reads each block's source window with the
+    // direct reader, without GDAL's block cache holding a decoded copy of the source.
+    detail::DatasetHandle direct_src;
+    if (source.mode() == "r" && !src_gcps && !src_rpcs &&
+        GDALGetOverviewCount(GDALGetRasterBand(src_h, 1)) == 0) {
+        std::array<double, 6> gt{};
+        ErrorCapture quiet;
+        if (GDALGetGeoTransform(src_h, gt.data()) == CE_None) {
+            direct_src = reopened ? detail::direct_warp_source(reopened, source.name())
+                                  : detail::direct_warp_source(src_h, source.name());
+        }
+    }
+    GDALDatasetH const warp_src = direct_src ? direct_src.get() : src_h;
+    wo->hSrcDS = warp_src;
 
     const std::string src_wkt = m_src_crs.to_wkt();
     const std::string dst_wkt = dst_crs.to_wkt();
@@ -127,7 +207,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     if (!dst_transform && !sized) {
         // GDAL picks the grid (rasterio's case 4).
         detail::StringList topts(o.warp_extras);
-        vrt = GDALAutoCreateWarpedVRTEx(src_h, src_wkt.empty() ? nullptr : src_wkt.c_str(), dst_wkt.c_str(),
+        vrt = GDALAutoCreateWarpedVRTEx(warp_src, src_wkt.empty() ? nullptr : src_wkt.c_str(), dst_wkt.c_str(),
                                         detail::warp_resampling(o.resampling), o.tolerance, wo.get(), topts.get());
     } else {
         if (!sized) throw ArgumentError("WarpedVRT: a transform needs a positive width and height");
@@ -159,7 +239,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
             topts.add("GCPS_OK", "TRUE");
             topts.add("DST_SRS", dst_wkt);
             if (!src_gcps && src_rpcs) topts.add("SRC_METHOD", "RPC");
-            exact = GDALCreateGenImgProjTransformer2(src_h, nullptr, topts.get());
+            exact = GDALCreateGenImgProjTransformer2(warp_src, nullptr, topts.get());
             if (exact != nullptr) GDALSetGenImgProjTransformerDstGeoTransform(exact, dst_gt.data());
         } else {
             auto src_gt = m_src_transform.to_gdal();
@@ -179,7 +259,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
             wo->pfnTransformer = GDALGenImgProjTransform;
             wo->pTransformerArg = exact;
         }
-        vrt = GDALCreateWarpedVRT(src_h, w, h, dst_gt.data(), wo.get());
+        vrt = GDALCreateWarpedVRT(warp_src, w, h, dst_gt.data(), wo.get());
         if (vrt == nullptr) {
             // The VRT did not take the transformer: free it here.
             GDALDestroyTransformer(wo->pTransformerArg);
@@ -194,7 +274,9 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     }
     detail::DatasetHandle owned_vrt(vrt);
     // The VRT holds its own reference to the source handle and drops it when it closes: a
-    // reopened handle closes with it, a shared one stays the source's.
+    // reopened handle closes with it (or with the direct reader that owns it), a shared one
+    // stays the source's.
+    if (direct_src) GDALDereferenceDataset(direct_src.release());
     if (reopened) GDALDereferenceDataset(reopened.release());
 
     for (int b = 1; b <= GDALGetRasterCount(vrt); ++b) {
@@ -210,6 +292,8 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
 
     auto st = std::make_shared<detail::DatasetState>();
     st->name = "WarpedVRT(" + source.name() + ")";
+    st->after_read = [budget = std::make_shared<BlockBudget>(owned_vrt.get(), k_block_budget)](
+                         GDALDatasetH h, const Window& w) { budget->touched(h, w); };
     st->mode = "r";
     st->handle = owned_vrt.release();
     // Closing the source's MemoryFile closes this view first, as every dataset opened on it.

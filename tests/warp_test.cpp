@@ -1,13 +1,16 @@
 // Reprojection: transform, transform_bounds (antimeridian), calculate_default_transform,
 // aligned_target, reproject (arrays, datasets, MemoryFiles) and WarpedVRT reads; errors.
 
+#include <algorithm>
 #include <cmath>
 
 #include <gdal.h>
 #include <gtest/gtest.h>
 
+#include <rastio/env.hpp>
 #include <rastio/warp.hpp>
 
+#include "gtiff_direct.hpp"
 #include "test_support.hpp"
 
 using namespace rastio;
@@ -619,4 +622,84 @@ TEST(WarpTest, ProgressIsReportedAndFalseCancelsTheWarp) {
         EXPECT_THROW(run({.num_threads = threads, .progress = [&](double) { return ++calls < 1; }}), IOError);
         EXPECT_GE(calls, 1);
     }
+}
+
+TEST(WarpTest, GeoTiffSourcesInMemoryAreWarpedFromTheFileWithoutGdalsBlockCache) {
+    // Layouts the direct reader decodes: tiled pixel-interleaved, striped band-interleaved, DEFLATE.
+    Array<std::uint8_t> a({3, 512, 448});
+    std::uint32_t x = 12345;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        x = x * 1664525U + 1013904223U;
+        a.data()[i] = static_cast<std::uint8_t>(x >> 24);
+    }
+    const std::vector<Options> layouts = {
+        {{"TILED", "YES"}}, {{"INTERLEAVE", "BAND"}}, {{"TILED", "YES"}, {"COMPRESS", "DEFLATE"}}};
+    for (const auto& options : layouts) {
+        SCOPED_TRACE(options.begin()->first + "=" + options.begin()->second + (options.size() > 1 ? " + DEFLATE" : ""));
+        MemoryFile mf;
+        {
+            auto w = mf.open(Profile{.driver = "GTiff", .width = 448, .height = 512, .count = 3, .dtype = DType::uint8,
+                                     .crs = CRS::from_epsg(32618), .transform = k_utm_transform, .options = options});
+            w.write(a);
+        }
+        auto ds = mf.open();
+        for (const Resampling r : {Resampling::nearest, Resampling::bilinear}) {
+            // A 1 MiB memory limit splits the warp into several chunks, each read from the file.
+            const ReprojectOptions o{.resampling = r, .warp_mem_limit = 1};
+            const auto reads = detail::gtiff_direct_read_count();
+            const auto cached = GDALGetCacheUsed64();
+            const Reprojected fast = reproject(WarpSource::from_dataset(ds), WarpDestination::make(CRS::from_epsg(3857)), o);
+            EXPECT_GT(detail::gtiff_direct_read_count() - reads, 1U) << "the chunks were not read directly";
+            EXPECT_EQ(GDALGetCacheUsed64(), cached) << "GDAL's block cache holds the source";
+            Env gdal_reads({{"RASTIO_DIRECT_READ", "NO"}});
+            const Reprojected slow = reproject(WarpSource::from_dataset(ds), WarpDestination::make(CRS::from_epsg(3857)), o);
+            EXPECT_EQ(fast.array, slow.array);
+            EXPECT_EQ(fast.transform, slow.transform);
+        }
+        // A view's blocks are read the same way, and read the same pixels as through GDAL.
+        const WarpedVRTOptions vo{.crs = CRS::from_epsg(3857), .resampling = Resampling::bilinear};
+        const Window w(100, 120, 200, 150);
+        WarpedVRT direct(ds, vo);
+        const auto reads = detail::gtiff_direct_read_count();
+        const AnyArray fast = direct.read(ReadOptions{.window = w});
+        EXPECT_GT(detail::gtiff_direct_read_count(), reads);
+        Env gdal_reads({{"RASTIO_DIRECT_READ", "NO"}});
+        WarpedVRT through_gdal(ds, vo);
+        EXPECT_EQ(fast, through_gdal.read(ReadOptions{.window = w}));
+        WarpedVRT shared(ds, {.crs = CRS::from_epsg(3857), .resampling = Resampling::bilinear, .share_source = true});
+        EXPECT_EQ(fast, shared.read(ReadOptions{.window = w}));
+    }
+}
+
+TEST(WarpTest, WarpedVrtKeepsWhatItHasWarpedWithinABudget) {
+    // A 2600x2600x3 view (about 20 MB) read window by window, as a tile server does: GDAL's block cache
+    // would keep every warped block; the view keeps its 16 MiB most recently read.
+    Array<std::uint8_t> a({3, 2600, 2600});
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<std::uint8_t>((i * 7 + i / 2601) % 251);
+    MemoryFile mf;
+    {
+        auto w = mf.open(Profile{.driver = "GTiff", .width = 2600, .height = 2600, .count = 3, .dtype = DType::uint8,
+                                 .crs = CRS::from_epsg(32618), .transform = k_utm_transform,
+                                 .options = {{"TILED", "YES"}}});
+        w.write(a);
+    }
+    auto ds = mf.open();
+    const WarpedVRTOptions vo{.crs = CRS::from_epsg(3857)};
+    WarpedVRT vrt(ds, vo);
+    const auto before = GDALGetCacheUsed64();
+    GIntBig most = 0;
+    const Window first(0, 0, 300, 300);
+    const AnyArray first_read = vrt.read(ReadOptions{.window = first});
+    for (int r = 0; r + 300 <= vrt.height(); r += 300) {
+        for (int c = 0; c + 300 <= vrt.width(); c += 300) {
+            (void)vrt.read(ReadOptions{.window = Window(c, r, 300, 300)});
+            most = std::max(most, GDALGetCacheUsed64() - before);
+        }
+    }
+    EXPECT_LE(most, GIntBig{17} << 20) << "the view's blocks grew the cache by " << most << " bytes";
+    EXPECT_GT(most, GIntBig{8} << 20) << "the view should keep what it reads up to its budget";
+    // The first window's blocks have left the cache: read again, they are warped again, the same.
+    EXPECT_EQ(vrt.read(ReadOptions{.window = first}), first_read);
+    WarpedVRT fresh(ds, vo);
+    EXPECT_EQ(fresh.read(ReadOptions{.window = first}), first_read);
 }
