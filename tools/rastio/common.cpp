@@ -324,11 +324,12 @@ std::string py_dumps_compact(const Json& value, std::optional<int> indent, bool 
 }
 
 double py_round(double value, int ndigits) {
-    if (!std::isfinite(value) || ndigits > 308) return value;
+    // Past 323 digits every double is already exact (Python returns it unchanged).
+    if (!std::isfinite(value) || ndigits > 323) return value;
     // printf rounds the exact binary value correctly (halves to even), as Python's round does
     // through its decimal conversion; reading the digits back gives the nearest double.
     if (ndigits >= 0) {
-        char buf[512];
+        char buf[700]; // sign, up to 309 integer digits, the point, up to 323 decimals
         std::snprintf(buf, sizeof buf, "%.*f", ndigits, value);
         return std::strtod(buf, nullptr);
     }
