@@ -70,7 +70,7 @@ struct TranslateOptionsDeleter {
 };
 
 /// Runs GDALTranslate from `src` to `dst_name` with `args`; returns the new dataset (the caller
-/// closes it). Throws Failure naming `label` with GDAL's message.
+/// closes it). Throws Failure naming the input, with GDAL's message.
 GDALDatasetH translate(GDALDatasetH src, const std::string& dst_name, CPLStringList& args, const ConvertOptions& o,
                        const std::string& driver_name, bool progress_bar) {
     CPLErrorReset();
