@@ -52,6 +52,10 @@ f32 = make("f32.tif", count=1, dtype="float32")
 i16 = make("i16.tif", count=3, dtype="int16", nodata=-9)
 masked = make("masked.tif", mask=True)
 tiled = make("tiled.tif", tiled=True, blockxsize=16, blockysize=16, compress="deflate")
+# Partial alpha: rio writes the alpha band's values (1..254 too) as the output's .msk mask.
+alpha = make("alpha.tif", count=4, photometric="RGB", alpha="YES")
+with rasterio.open(alpha, "r+") as ds:
+    ds.write((rng.random((H, W)) * 255).astype("uint8"), 4)
 rotated = make("rotated.tif", transform=Affine(10, 2, 500000, 2, -10, 5600000))
 # Templates for --like: one in the same CRS, one in longitude/latitude.
 with rasterio.open(os.path.join(tmp, "like.tif"), "w", driver="GTiff", width=5, height=4, count=1, dtype="uint8",
@@ -87,6 +91,8 @@ CASES = [
     ("driver", plain, ["--bounds", "500023 5599747 500187 5599911", "-f", "GTiff"]),
     ("per-dataset mask", masked, ["--bounds", "500050 5599750 500350 5599950"]),
     ("mask complement", masked, ["--bounds", "500050 5599750 500450 5600050", "--with-complement"]),
+    ("alpha", alpha, ["--bounds", "500050 5599750 500350 5599950"]),
+    ("alpha complement", alpha, ["--bounds", "500050 5599750 500450 5600050", "--with-complement"]),
     ("tiled small", tiled, ["--bounds", "500023 5599847 500087 5599911"]),
     ("tiled big", tiled, ["--bounds", "500000 5599700 500400 5600000"]),
 ]
@@ -102,6 +108,10 @@ def same(label, out_r, out_p):
             failures.append("%s: masks differ" % label)
         if x.mask_flag_enums != y.mask_flag_enums:
             failures.append("%s: mask flags differ: %r vs %r" % (label, x.mask_flag_enums, y.mask_flag_enums))
+        if x.colorinterp != y.colorinterp:
+            failures.append("%s: colorinterp differs: %r vs %r" % (label, x.colorinterp, y.colorinterp))
+    if os.path.exists(out_r + ".msk") != os.path.exists(out_p + ".msk"):
+        failures.append("%s: a .msk beside one output only" % label)
 
 
 for label, src, opts in CASES:

@@ -7,6 +7,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <memory>
+#include <vector>
+
+#include <gdal.h>
 
 #include <rastio/warp.hpp>
 
@@ -47,6 +50,25 @@ void fill_masked(rastio::MaskedArray& m, std::optional<double> nodata) {
                 if (mask[i] == 0) values[i] = fill;
         }
     });
+}
+
+/// rasterio 1.3.5's write_mask: a per-dataset mask where GDAL puts one by default (a .msk beside
+/// a GeoTIFF in GDAL 3.6), holding the values as given, so that an alpha band's partial values
+/// (1..254) stay as rio writes them. (Dataset::write_mask stores 0 or 255, inside the file.)
+void write_mask_as_rio(rastio::Dataset& dst, const rastio::Array<std::uint8_t>& mask, const std::string& label) {
+    auto* h = static_cast<GDALDatasetH>(dst.gdal_handle());
+    CPLErrorReset();
+    if (GDALCreateDatasetMaskBand(h, GMF_PER_DATASET) != CE_None) {
+        throw Failure(std::string("cannot create the mask: ") + as_shown(CPLGetLastErrorMsg()), label);
+    }
+    GDALRasterBandH m = GDALGetMaskBand(GDALGetRasterBand(h, 1));
+    const int cols = static_cast<int>(mask.cols()), rows = static_cast<int>(mask.rows());
+    // GDALRasterIO takes a non-const buffer even to write from it.
+    std::vector<std::uint8_t> values(mask.values().begin(), mask.values().end());
+    if (GDALRasterIO(m, GF_Write, 0, 0, cols, rows, values.data(), cols, rows, GDT_Byte, 0, 0) != CE_None ||
+        CPLGetLastErrorType() >= CE_Failure) {
+        throw Failure(std::string("cannot write the mask: ") + as_shown(CPLGetLastErrorMsg()), label);
+    }
 }
 
 void run_clip(ClipOptions o) {
@@ -127,7 +149,7 @@ void run_clip(ClipOptions o) {
                 rastio::Array<std::uint8_t> masks = src.read_masks(read);
                 rastio::Array<std::uint8_t> first({1, masks.shape()[1], masks.shape()[2]});
                 std::copy_n(masks.band(0).begin(), first.size(), first.values().begin());
-                dst.write_mask(first);
+                write_mask_as_rio(dst, first, o.output);
             }
             dst.close();
         } catch (const rastio::Error& e) {
