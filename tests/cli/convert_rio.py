@@ -53,6 +53,7 @@ u16 = make("u16.tif", (rng.random((2, H, W)) * 65535).astype("uint16"), nodata=0
 i16 = make("i16.tif", (rng.random((1, H, W)) * 60000 - 30000).astype("int16"))
 rgb = make("rgb.tif", (rng.random((3, H, W)) * 255).astype("uint8"))
 masked = make("masked.tif", (rng.random((1, H, W)) * 255).astype("uint8"), mask=True)
+nan_nodata = make("nan_nodata.tif", (rng.random((1, H, W)) * 255).astype("float32"), nodata=float("nan"))
 
 CASES = [
     ("plain", rgb, "tif", []),
@@ -76,13 +77,15 @@ CASES += [
     ("png", rgb, "png", []),
     ("png scaled", u16, "png", ["--dtype", "uint8", "--scale-ratio", "0.004"]),
     ("mask", masked, "tif", ["--scale-ratio", "0.5"]),
+    ("nan nodata", nan_nodata, "tif", ["--dtype", "float64", "--scale-ratio", "2"]),
 ]
 
 
 def same(label, out_r, out_p):
     with rasterio.open(out_r) as x, rasterio.open(out_p) as y:
         for key in ("driver", "dtype", "count", "width", "height", "crs", "transform", "nodata"):
-            if x.profile.get(key) != y.profile.get(key):
+            a, b = x.profile.get(key), y.profile.get(key)
+            if a != b and not (key == "nodata" and a is not None and b is not None and np.isnan(a) and np.isnan(b)):
                 failures.append("%s: %s differs: %r vs %r" % (label, key, x.profile.get(key), y.profile.get(key)))
         a, b = x.read(), y.read()
         if not np.array_equal(a, b, equal_nan=True):
@@ -117,7 +120,11 @@ BAD = [
     ("bad dtype", [rgb, "--dtype", "uint7"]),
     ("missing input", [os.path.join(tmp, "no-such.tif")]),
     ("two inputs", [rgb, u16]),
+    ("nodata beyond the dtype", [nan_nodata, "--dtype", "uint8"]),
 ]
+r = CliRunner().invoke(main_group, ["convert", nan_nodata, "-o", os.path.join(tmp, "nan.rio.tif"), "--dtype", "uint8"])
+if r.exit_code == 0:
+    failures.append("rio convert accepted a NaN nodata for uint8: the refusal case is wrong")
 for label, args in BAD:
     bad = os.path.join(tmp, "bad.tif")
     p = subprocess.run([tool, "convert"] + args + ["-o", bad], capture_output=True, text=True)

@@ -3,6 +3,9 @@
 // to stdout ("-"), or to temp files beside DST renamed into place.
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
+#include <type_traits>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -118,6 +121,20 @@ rastio::AnyArray scaled_pixels(const rastio::Dataset& ds, const rastio::Bands& b
     }
 }
 
+/// rasterio's in_dtype_range: NaN only for floats, else within the type's min and max.
+bool in_dtype_range(double v, rastio::DType t) {
+    return rastio::visit_dtype(t, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_arithmetic_v<T>) {
+            if (std::isnan(v)) return std::is_floating_point_v<T>;
+            return v >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
+                   v <= static_cast<double>(std::numeric_limits<T>::max());
+        } else {
+            return true;
+        }
+    });
+}
+
 void run_convert(ConvertOptions o) {
     // rio's resolve_inout: with -o every positional is an input, else the last one is the output.
     if (o.output.empty()) {
@@ -140,6 +157,13 @@ void run_convert(ConvertOptions o) {
     // GDAL's clamp); the conversion otherwise is GDAL's own copy.
     const std::vector<rastio::DType> dtypes = in.dataset.dtypes();
     const rastio::DType dtype = gdal_type ? rastio::parse_dtype(o.dtype == "ubyte" ? "uint8" : o.dtype) : dtypes.at(0);
+    // rio convert keeps the input's nodata value, and rasterio refuses one the new dtype cannot hold
+    // (where GDAL would clamp it quietly).
+    if (const auto nodata = in.dataset.nodata(); nodata && !in_dtype_range(*nodata, dtype)) {
+        throw Failure("the input's nodata value " + py_float(*nodata) + " is beyond the valid range of " +
+                          std::string(rastio::to_string(dtype)) + " (rio convert refuses it too)",
+                      o.src);
+    }
     bool numpy_path = (o.scale_ratio && *o.scale_ratio != 0.0) || (o.scale_offset && *o.scale_offset != 0.0);
     for (const int b : bands) numpy_path = numpy_path || dtypes.at(static_cast<std::size_t>(b - 1)) != dtype;
 
