@@ -153,9 +153,9 @@ for label, args in BAD:
     if p.returncode == 0 or len(lines) != 1 or not lines[0].startswith("rastio: error: ") or os.path.exists(bad):
         failures.append("%s: want one error line and no output; got %d %r" % (label, p.returncode, p.stderr))
 # An existing output is kept without --overwrite.
-before = open(out, "rb").read()
+before = open(out, "rb").read() if os.path.exists(out) else b"(no file)"
 p = subprocess.run([tool, "clip", plain, out, "--bounds", "500000 5599700 500400 5600000"], capture_output=True, text=True)
-if p.returncode == 0 or len(p.stderr.strip().splitlines()) != 1 or open(out, "rb").read() != before:
+if p.returncode == 0 or len(p.stderr.strip().splitlines()) != 1 or (open(out, "rb").read() if os.path.exists(out) else b"(no file)") != before:
     failures.append("existing output: want one error line and the file unchanged; got %d %r" % (p.returncode, p.stderr))
 leftovers = [f for f in os.listdir(tmp) if f.startswith(".")]
 if leftovers:
