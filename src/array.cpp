@@ -1,5 +1,7 @@
 #include <rastio/array.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -82,6 +84,77 @@ std::span<const std::byte> AnyArray::bytes() const noexcept {
 
 std::span<std::byte> AnyArray::writable_bytes() noexcept {
     return std::visit([](auto& a) { return a.writable_bytes(); }, m_array);
+}
+
+namespace {
+
+/// x86-64's cvttsd2si with a 32-bit result: truncation, and INT32_MIN for NaN or out of range.
+std::int32_t truncate_to_int32(double v) noexcept {
+    if (!(v > -2147483649.0 && v < 2147483648.0)) return std::numeric_limits<std::int32_t>::min();
+    return static_cast<std::int32_t>(v);
+}
+
+/// The same with a 64-bit result.
+std::int64_t truncate_to_int64(double v) noexcept {
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(v);
+}
+
+/// One value cast as numpy's unsafe astype (see astype()); From and To are real pixel types.
+template <class To, class From>
+To numpy_cast(From v) noexcept {
+    if constexpr (std::is_floating_point_v<To>) {
+        if constexpr (std::is_same_v<To, float> && std::is_same_v<From, double>) {
+            // Past float's range plus half an ulp the nearest float is an infinity.
+            constexpr double limit = 3.4028235677973366e38; // 0x1.ffffffp127
+            if (std::isfinite(v) && std::abs(v) >= limit) return v > 0 ? std::numeric_limits<float>::infinity()
+                                                                         : -std::numeric_limits<float>::infinity();
+        }
+        return static_cast<To>(v);
+    } else if constexpr (std::is_integral_v<From>) {
+        return static_cast<To>(v); // modulo 2^bits (C++20)
+    } else {
+        const double d = static_cast<double>(v);
+        if constexpr (sizeof(To) < 4 || std::is_same_v<To, std::int32_t>) {
+            return static_cast<To>(truncate_to_int32(d));
+        } else if constexpr (std::is_same_v<To, std::uint32_t>) {
+            if (d >= 2147483648.0) return static_cast<To>(static_cast<std::uint32_t>(truncate_to_int32(d - 2147483648.0)) ^ 0x80000000u);
+            return static_cast<To>(truncate_to_int32(d));
+        } else if constexpr (std::is_same_v<To, std::int64_t>) {
+            return truncate_to_int64(d);
+        } else {
+            if (d >= 9223372036854775808.0) {
+                return static_cast<To>(static_cast<std::uint64_t>(truncate_to_int64(d - 9223372036854775808.0)) ^ 0x8000000000000000ull);
+            }
+            return static_cast<To>(truncate_to_int64(d));
+        }
+    }
+}
+
+template <class T>
+constexpr bool is_real_pixel = std::is_arithmetic_v<T>;
+
+} // namespace
+
+AnyArray astype(const AnyArray& a, DType to) {
+    if (is_complex(a.dtype()) || is_complex(to)) {
+        throw ArgumentError("cannot cast " + std::string(to_string(a.dtype())) + " to " + std::string(to_string(to)) +
+                            ": complex casts are not supported");
+    }
+    AnyArray out = AnyArray::uninitialized(to, a.shape());
+    visit_dtype(a.dtype(), [&](auto from_tag) {
+        using From = decltype(from_tag);
+        visit_dtype(to, [&](auto to_tag) {
+            using To = decltype(to_tag);
+            if constexpr (is_real_pixel<From> && is_real_pixel<To>) {
+                const auto* src = static_cast<const From*>(a.data());
+                auto* dst = static_cast<To*>(out.data());
+                const std::size_t n = a.size();
+                for (std::size_t i = 0; i < n; ++i) dst[i] = numpy_cast<To>(src[i]);
+            }
+        });
+    });
+    return out;
 }
 
 void AnyArray::throw_mismatch(DType wanted) const {

@@ -4,6 +4,7 @@
 #include <rastio/dataset.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <rastio/error.hpp>
@@ -87,6 +88,63 @@ Window Dataset::window_from_bounds(const Bounds& b) const {
     }
     return {static_cast<int>(c0), static_cast<int>(r0), static_cast<int>(std::max(c1 - c0, 0LL)),
             static_cast<int>(std::max(r1 - r0, 0LL))};
+}
+
+Window Dataset::clip_window(const Bounds& b, bool with_complement) const {
+    const Affine t = transform();
+    if (t.b != 0.0 || t.d != 0.0) {
+        throw ArgumentError("cannot clip " + name() + ": its transform " + t.to_string() +
+                            " is rotated or sheared (warp it first)");
+    }
+    const auto text = [](const Bounds& x) {
+        return "(" + std::to_string(x.left) + ", " + std::to_string(x.bottom) + ", " + std::to_string(x.right) + ", " +
+               std::to_string(x.top) + ")";
+    };
+    // rasterio's disjoint_bounds: bounds and raster of opposite orientation cannot be compared.
+    const Bounds r = bounds();
+    const bool b_north_up = b.top > b.bottom, r_north_up = r.top > r.bottom;
+    if (!b_north_up && r_north_up) {
+        throw ArgumentError("bounds " + text(b) + " are south-up (bottom > top) but " + name() + " is north-up");
+    }
+    const bool disjoint = b_north_up ? (b.left > r.right || r.left > b.right || b.bottom > r.top || r.bottom > b.top)
+                                     : (b.left > r.right || r.left > b.right || b.top > r.bottom || r.top > b.bottom);
+    if (disjoint) throw ArgumentError("bounds " + text(b) + " do not overlap " + name() + "'s " + text(r));
+    if ((b.right - b.left) / t.a < 0 || (b.bottom - b.top) / t.e < 0) {
+        throw ArgumentError("bounds " + text(b) + " and the transform " + t.to_string() + " of " + name() +
+                            " are inconsistent (left > right or bottom > top?)");
+    }
+    // from_bounds: the corners in fractional pixels, in rasterio's order of operations.
+    const Affine inv = pixel_inverse(t);
+    const std::array<std::pair<double, double>, 4> corners{
+        inv.apply(b.left, b.top), inv.apply(b.right, b.top), inv.apply(b.right, b.bottom), inv.apply(b.left, b.bottom)};
+    double c0 = corners[0].first, c1 = c0, r0 = corners[0].second, r1 = r0;
+    for (const auto& [c, rr] : corners) {
+        c0 = std::min(c0, c);
+        c1 = std::max(c1, c);
+        r0 = std::min(r0, rr);
+        r1 = std::max(r1, rr);
+    }
+    double col_off = c0, row_off = r0, w = std::max(c1 - c0, 0.0), h = std::max(r1 - r0, 0.0);
+    if (!with_complement) {
+        // Window.intersection with the raster (rasterio's _compute_intersection).
+        const double ic = std::max(col_off, 0.0), ir = std::max(row_off, 0.0);
+        const double iw = std::min(col_off + w, static_cast<double>(width())) - ic;
+        const double ih = std::min(row_off + h, static_cast<double>(height())) - ir;
+        if (!(iw > 0 && ih > 0)) throw ArgumentError("bounds " + text(b) + " only touch " + name() + "'s " + text(r));
+        col_off = ic;
+        row_off = ir;
+        w = iw;
+        h = ih;
+    }
+    // round_lengths, then round_offsets.
+    const long long rw = rounded(w + 0.5, Rounding::floor), rh = rounded(h + 0.5, Rounding::floor);
+    const long long rc = rounded(col_off + 0.001, Rounding::floor), rr = rounded(row_off + 0.001, Rounding::floor);
+    constexpr long long lim = 2147483647LL;
+    if (std::max({std::abs(rc), std::abs(rr), rw, rh}) > lim) {
+        throw ArgumentError("bounds " + text(b) + " are too large for a window of int pixels of " + name());
+    }
+    if (rw == 0 || rh == 0) throw ArgumentError("bounds " + text(b) + " hold less than half a pixel of " + name());
+    return {static_cast<int>(rc), static_cast<int>(rr), static_cast<int>(rw), static_cast<int>(rh)};
 }
 
 Affine Dataset::window_transform(const Window& window) const {

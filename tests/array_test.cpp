@@ -1,6 +1,11 @@
 // Arrays: shape, indexing, copies and moves, AnyArray's dtype checks.
 
+#include <algorithm>
+#include <cmath>
 #include <complex>
+#include <iterator>
+#include <limits>
+#include <vector>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -98,4 +103,37 @@ TEST(ArrayTest, AnyArrayEqualityComparesDTypeShapeAndValues) {
     const AnyArray u = AnyArray::uninitialized(DType::cint32, {1, 2, 2});
     EXPECT_EQ(u.dtype(), DType::cint32);
     EXPECT_EQ(u.bytes().size(), 32u);
+}
+
+TEST(ArrayTest, AstypeCastsAsNumpyUnsafe) {
+    Array<double> d({1, 1, 8});
+    const double in[] = {300.7, -1.5, std::nan(""), 1e10, -129.5, 70000.2, 3e9, 255.9};
+    std::copy(std::begin(in), std::end(in), d.values().begin());
+    // Truncation toward zero, then the low bits of a 32-bit integer (0 past int32's range or NaN).
+    const auto u8 = astype(d, DType::uint8).as<std::uint8_t>();
+    EXPECT_EQ(std::vector<int>(u8.values().begin(), u8.values().end()), (std::vector<int>{300 % 256, 255, 0, 0, 256 - 129, 70000 % 256, 0, 255}));
+    const auto i32 = astype(d, DType::int32).as<std::int32_t>();
+    EXPECT_EQ(i32.values()[0], 300);
+    EXPECT_EQ(i32.values()[1], -1);
+    EXPECT_EQ(i32.values()[2], std::numeric_limits<std::int32_t>::min());
+    EXPECT_EQ(i32.values()[3], std::numeric_limits<std::int32_t>::min());
+    EXPECT_EQ(astype(d, DType::uint32).as<std::uint32_t>().values()[6], 3000000000u);
+    // Integers wrap modulo 2^bits; float64 rounds to the nearest float32, infinite past its range.
+    Array<std::int32_t> i({1, 1, 3});
+    i.values()[0] = -5;
+    i.values()[1] = 70000;
+    i.values()[2] = 65536 + 7;
+    const auto u16 = astype(i, DType::uint16).as<std::uint16_t>();
+    EXPECT_EQ(u16.values()[0], 65531);
+    EXPECT_EQ(u16.values()[1], 70000 - 65536);
+    EXPECT_EQ(u16.values()[2], 7);
+    Array<double> big({1, 1, 2});
+    big.values()[0] = 1e300;
+    big.values()[1] = 0.1;
+    const auto f = astype(big, DType::float32).as<float>();
+    EXPECT_TRUE(std::isinf(f.values()[0]));
+    EXPECT_EQ(f.values()[1], 0.1f);
+    // Same dtype: a copy; complex: refused.
+    EXPECT_EQ(astype(d, DType::float64).as<double>().values()[0], 300.7);
+    EXPECT_THROW((void)astype(Array<std::complex<float>>({1, 1, 1}), DType::float32), ArgumentError);
 }

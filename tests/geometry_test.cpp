@@ -116,3 +116,39 @@ TEST(GeometryTest, DegenerateTransformThrows) {
     EXPECT_THROW((void)ds.index(1, 1), ArgumentError);
     EXPECT_THROW((void)ds.window_from_bounds(Bounds{0, 0, 1, 1}), ArgumentError);
 }
+
+TEST(GeometryTest, ClipWindowCutsWholePixelsAsRioClip) {
+    on_both(north_up(), [](Dataset& ds) {
+        const Window w{10, 20, 30, 15};
+        const Bounds b = ds.window_bounds(w);
+        // Bounds on pixel edges give that window, with or without the complement.
+        EXPECT_EQ(ds.clip_window(b), w);
+        EXPECT_EQ(ds.clip_window(b, true), w);
+        // Lengths round to the nearest pixel, offsets floor within 0.001 pixel.
+        EXPECT_EQ(ds.clip_window(Bounds{b.left + 14, b.bottom, b.right + 14, b.top}), (Window{10, 20, 30, 15}));
+        EXPECT_EQ(ds.clip_window(Bounds{b.left + 0.02, b.bottom, b.right + 16, b.top}), (Window{10, 20, 31, 15}));
+        EXPECT_EQ(ds.clip_window(Bounds{b.left - 0.02, b.bottom, b.right, b.top}), (Window{10, 20, 30, 15}));
+        EXPECT_EQ(ds.clip_window(Bounds{b.left - 1, b.bottom, b.right, b.top}), (Window{9, 20, 30, 15}));
+        // Across the upper-left corner: the intersection, or past the edges with the complement.
+        const Bounds r = ds.bounds();
+        const Bounds across{r.left - 300, r.top - 600, r.left + 300, r.top + 150};
+        EXPECT_EQ(ds.clip_window(across), (Window{0, 0, 10, 20}));
+        EXPECT_EQ(ds.clip_window(across, true), (Window{-10, -5, 20, 25}));
+        EXPECT_TRUE(ds.clip_window(Bounds{r.left - 1e4, r.bottom - 1e4, r.right + 1e4, r.top + 1e4}) ==
+                    Window::full(ds.width(), ds.height()));
+        // Refusals: no overlap, an edge only, inverted bounds.
+        EXPECT_THROW((void)ds.clip_window(Bounds{r.right + 1, r.bottom, r.right + 100, r.top}), ArgumentError);
+        EXPECT_THROW((void)ds.clip_window(Bounds{r.right, r.bottom, r.right + 100, r.top}), ArgumentError);
+        EXPECT_THROW((void)ds.clip_window(Bounds{b.right, b.bottom, b.left, b.top}), ArgumentError);
+    });
+}
+
+TEST(GeometryTest, ClipWindowRefusesRotatedRasters) {
+    MemoryFile mf;
+    {
+        auto w = mf.open(north_up());
+        w.set_transform(Affine{30, 5, 101985, 5, -30, 2826915});
+    }
+    auto ds = mf.open();
+    EXPECT_THROW((void)ds.clip_window(ds.bounds()), ArgumentError);
+}

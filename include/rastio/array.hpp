@@ -175,4 +175,14 @@ private:
         m_array;
 };
 
+/// The array cast to `to` as numpy's `a.astype(to, casting="unsafe")` does on x86-64 (what
+/// rasterio's tools write): integers wrap modulo 2^bits, floats truncate toward zero through a
+/// 32-bit integer for int8..int32 and uint8..uint16 (so NaN, infinities and values past the int32
+/// range give INT32_MIN's low bits: 0 for the small types), float64 rounds to the nearest float32
+/// (past its range: an infinity). uint32 from float follows numpy's vector loop: [2^31, 2^32) as
+/// is, larger values 0, negative ones or NaN through int32. (numpy's scalar tail differs for
+/// out-of-range uint32 values; those casts are undefined in C.) Real dtypes only: a complex one is
+/// an ArgumentError. Copies even when the dtype is the same.
+AnyArray astype(const AnyArray& a, DType to);
+
 } // namespace rastio

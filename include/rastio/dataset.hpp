@@ -184,6 +184,14 @@ public:
     /// The smallest window of whole pixels covering `bounds` (rasterio's from_bounds, snapped
     /// outward within 1e-6 pixel); throws ArgumentError when the bounds are inverted.
     Window window_from_bounds(const Bounds& bounds) const;
+    /// The window `rio clip` cuts for `bounds` (given in the dataset's CRS), as rasterio 1.3.5
+    /// computes it: from_bounds in fractional pixels, intersected with the raster unless
+    /// `with_complement`, then lengths rounded to the nearest pixel (halves up) and offsets floored
+    /// (within 0.001 pixel), as gdal_translate aligns -projwin. With the complement the window may
+    /// reach past the edges: read it boundless. Throws ArgumentError when the transform is rotated
+    /// or sheared, the bounds are inverted, or they do not overlap the raster (touching an edge is
+    /// no overlap).
+    Window clip_window(const Bounds& bounds, bool with_complement = false) const;
     /// The affine transform of a window's upper-left pixel.
     Affine window_transform(const Window& window) const;
 

@@ -38,7 +38,7 @@ version)
 help)
     run 0 "$TOOL" --help
     mv out top
-    for sub in info convert blocks bounds env warp; do
+    for sub in info convert blocks bounds env warp clip; do
         grep -q "$sub" top || fail "--help does not list $sub"
         run 0 "$TOOL" "$sub" --help
         grep -q "Example" out || fail "$sub --help has no example"
@@ -198,17 +198,17 @@ unknown_driver)
     ;;
 blocks)
     need_corpus
-    run 0 "$TOOL" blocks "$CORPUS/shade.tif" --projected
+    run 0 "$TOOL" blocks "$CORPUS/shade.tif" --projected --sequence
     [ "$(wc -l <out)" -eq 16 ] || fail "shade.tif has 4x4 blocks of 256, got $(wc -l <out) lines"
     head -1 out | grep -q '"window": {"col_off": 0, "height": 256, "row_off": 0, "width": 256}' || fail "first window: $(head -1 out)"
     tail -1 out | grep -q '"block": "\[3, 3\]"' || fail "last block: $(tail -1 out)"
-    head -1 out | grep -q '\[\[\[-11858134.818413004, 4813698.2926443005\]' || fail "projected geometry: $(head -1 out)"
-    run 0 "$TOOL" blocks "$CORPUS/RGB.byte.tif"
+    head -1 out | grep -q '\[\[\[-11858134.818413004, 4811252.3077395195\], \[-11858134.818413004, 4813698.2926443005\]' || fail "projected geometry: $(head -1 out)"
+    run 0 "$TOOL" blocks "$CORPUS/RGB.byte.tif" --sequence
     [ "$(wc -l <out)" -eq 240 ] || fail "RGB.byte.tif strips of 3 rows: $(wc -l <out)"
     tail -1 out | grep -q '"window": {"col_off": 0, "height": 1, "row_off": 717, "width": 791}' || fail "last strip: $(tail -1 out)"
     grep -q -- '\[\[\[-78\.9' out || fail "geographic coordinates expected"
-    "$TOOL" blocks - --projected <"$CORPUS/shade.tif" >piped 2>err || fail "blocks -"
-    [ "$(sed 's/"id": "[^"]*"//' piped)" = "$(run 0 "$TOOL" blocks "$CORPUS/shade.tif" --projected; sed 's/"id": "[^"]*"//' out)" ] \
+    "$TOOL" blocks - --projected --sequence <"$CORPUS/shade.tif" >piped 2>err || fail "blocks -"
+    [ "$(sed 's/"id": "[^"]*"//' piped)" = "$(run 0 "$TOOL" blocks "$CORPUS/shade.tif" --projected --sequence; sed 's/"id": "[^"]*"//' out)" ] \
         || fail "blocks - differs from blocks PATH"
     run 1 "$TOOL" blocks "$CORPUS/float.tif"
     one_error_line "--projected"

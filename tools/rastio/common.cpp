@@ -5,7 +5,9 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -56,7 +58,7 @@ Transform transform_to_lnglat(const rastio::CRS& crs, const std::string& label) 
     return ct;
 }
 
-void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_keys, int level) {
+void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_keys, int level, bool compact = false) {
     const auto newline = [&](int lvl) {
         out += '\n';
         out.append(static_cast<std::size_t>(*indent * lvl), ' ');
@@ -118,10 +120,10 @@ void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_
         out += '[';
         bool first = true;
         for (const auto& item : v) {
-            if (!first) out += indent ? "," : ", ";
+            if (!first) out += indent || compact ? "," : ", ";
             first = false;
             if (indent) newline(level + 1);
-            dump(out, item, indent, sort_keys, level + 1);
+            dump(out, item, indent, sort_keys, level + 1, compact);
         }
         if (indent) newline(level);
         out += ']';
@@ -138,12 +140,12 @@ void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_
         out += '{';
         bool first = true;
         for (const auto& k : keys) {
-            if (!first) out += indent ? "," : ", ";
+            if (!first) out += indent || compact ? "," : ", ";
             first = false;
             if (indent) newline(level + 1);
-            dump(out, Json(k), indent, sort_keys, level + 1);
-            out += ": ";
-            dump(out, v.at(k), indent, sort_keys, level + 1);
+            dump(out, Json(k), indent, sort_keys, level + 1, compact);
+            out += compact ? ":" : ": ";
+            dump(out, v.at(k), indent, sort_keys, level + 1, compact);
         }
         if (indent) newline(level);
         out += '}';
@@ -314,6 +316,64 @@ std::string py_dumps(const Json& value, std::optional<int> indent, bool sort_key
     std::string out;
     dump(out, value, indent, sort_keys, 0);
     return out;
+}
+
+std::string py_dumps_compact(const Json& value, std::optional<int> indent, bool sort_keys) {
+    std::string out;
+    dump(out, value, indent, sort_keys, 0, true);
+    return out;
+}
+
+double py_round(double value, int ndigits) {
+    // Past 323 digits every double is already exact (Python returns it unchanged).
+    if (!std::isfinite(value) || ndigits > 323) return value;
+    // printf rounds the exact binary value correctly (halves to even), as Python's round does
+    // through its decimal conversion; reading the digits back gives the nearest double.
+    if (ndigits >= 0) {
+        char buf[700]; // sign, up to 309 integer digits, the point, up to 323 decimals
+        std::snprintf(buf, sizeof buf, "%.*f", ndigits, value);
+        return std::strtod(buf, nullptr);
+    }
+    const double scale = std::pow(10.0, -ndigits);
+    return std::nearbyint(value / scale) * scale;
+}
+
+rastio::Bounds parse_rio_bounds(const std::string& text, const std::string& option) {
+    // Python's value.strip(', []') then re.split(r'[,\s]+', value): four floats.
+    const auto strip = [](char c) { return c == ',' || c == ' ' || c == '[' || c == ']'; };
+    std::size_t a = 0, b = text.size();
+    while (a < b && strip(text[a])) ++a;
+    while (b > a && strip(text[b - 1])) --b;
+    std::vector<double> values;
+    std::size_t i = a;
+    while (i <= b && values.size() <= 4) {
+        std::size_t j = i;
+        while (j < b && text[j] != ',' && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+        const std::string item = text.substr(i, j - i);
+        char* end = nullptr;
+        const double v = item.empty() ? 0.0 : std::strtod(item.c_str(), &end);
+        if (item.empty() || end != item.c_str() + item.size()) {
+            throw Failure("invalid " + option + " \"" + text + "\" (left bottom right top)", "", exit_usage);
+        }
+        values.push_back(v);
+        while (j < b && (text[j] == ',' || std::isspace(static_cast<unsigned char>(text[j])))) ++j;
+        if (j >= b) break;
+        i = j;
+    }
+    if (values.size() != 4) throw Failure("invalid " + option + " \"" + text + "\" (left bottom right top)", "", exit_usage);
+    return {values[0], values[1], values[2], values[3]};
+}
+
+std::optional<double> parse_rio_nodata(const std::string& text, const std::string& label) {
+    std::string low = text;
+    for (auto& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (low == "null" || low == "nil" || low == "none" || low == "nada") return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size()) {
+        throw Failure("invalid --nodata \"" + text + "\" (a number, nan or none)", label, exit_usage);
+    }
+    return v;
 }
 
 std::string py_str(const Json& value) {
@@ -531,6 +591,21 @@ void write_output(const rastio::MemoryFile& out, const std::string& dst, const s
         }
     } catch (...) {
         for (const auto& [tmp, _] : moves) fs::remove(tmp, ec);
+        throw;
+    }
+}
+
+void write_text_output(const std::string& text, const std::string& dst) {
+    namespace fs = std::filesystem;
+    const fs::path final_path(dst);
+    const fs::path tmp = final_path.parent_path() / ("." + final_path.filename().string() + ".rastio-" + std::to_string(getpid()) + ".tmp");
+    std::error_code ec;
+    try {
+        write_file(tmp, std::as_bytes(std::span(text.data(), text.size())));
+        fs::rename(tmp, final_path, ec);
+        if (ec) throw Failure("cannot rename " + tmp.string() + ": " + ec.message(), dst);
+    } catch (...) {
+        fs::remove(tmp, ec);
         throw;
     }
 }

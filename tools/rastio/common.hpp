@@ -147,6 +147,22 @@ std::string output_filename(const std::string& dst);
 /// failure never leaves a partial DST. Borrows `out`.
 void write_output(const rastio::MemoryFile& out, const std::string& dst, const std::string& driver, bool quiet);
 
+/// rio's --bounds text: "left bottom right top" or "[left, bottom, right, top]" (commas or
+/// spaces); throws Failure (exit 2) naming `option` otherwise.
+rastio::Bounds parse_rio_bounds(const std::string& text, const std::string& option = "--bounds");
+
+/// rio's --nodata text: a number, nan, or none/null/nil/nada for no value; throws Failure (exit 2).
+std::optional<double> parse_rio_nodata(const std::string& text, const std::string& label);
+
+/// Python's round(value, ndigits) (correctly rounded, halves to even on the exact decimal value).
+double py_round(double value, int ndigits);
+
+/// JSON text as Python's json.dumps(..., separators=(',', ':')) writes it (rio's --compact).
+std::string py_dumps_compact(const Json& value, std::optional<int> indent = {}, bool sort_keys = false);
+
+/// Writes `text` to the file DST through a temp name beside it renamed into place (no partial DST).
+void write_text_output(const std::string& text, const std::string& dst);
+
 /// GDAL's terminal progress on stderr, shown only once an operation has run half a second.
 struct Progress {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -173,5 +189,6 @@ void add_merge(CLI::App& app);
 void add_stack(CLI::App& app);
 void add_rasterize(CLI::App& app);
 void add_mask(CLI::App& app);
+void add_clip(CLI::App& app);
 
 } // namespace rastio_cli
