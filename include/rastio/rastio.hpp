@@ -10,6 +10,7 @@
 #include <rastio/enums.hpp>
 #include <rastio/env.hpp>
 #include <rastio/error.hpp>
+#include <rastio/features.hpp>
 #include <rastio/memory_file.hpp>
 #include <rastio/memory_file_stream.hpp>
 #include <rastio/merge.hpp>
