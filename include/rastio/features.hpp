@@ -15,6 +15,7 @@
 
 #include <rastio/affine.hpp>
 #include <rastio/array.hpp>
+#include <rastio/crs.hpp>
 #include <rastio/dataset.hpp>
 #include <rastio/dtype.hpp>
 
@@ -65,7 +66,8 @@ struct ShapesOptions {
 /// "coordinates": [[[x, y], ...], ...]}, exterior ring first), and its pixel value.
 struct RegionShape {
     nlohmann::json geometry;
-    /// The value as GDAL reports it: an int32 for integer sources, the float32 value for float32.
+    /// The value as GDAL reports it (an int32 for integer sources, a float32 for float32), as a
+    /// double: rasterio 1.3.5 yields a float for every dtype too.
     double value = 0;
 };
 
@@ -118,5 +120,14 @@ template <Pixel T>
 void sieve(const BandRef& source, long long size, Array<T>& out, const SieveOptions& options = {}) {
     sieve_into(source, size, dtype_of<T>, out.shape(), out.data(), options);
 }
+
+/// GeoJSON geometries from `src_crs` to `dst_crs`, as rasterio.warp.transform_geom with its
+/// defaults (1.3.5 on GDAL >= 2.2): OGR transforms each one (OGRGeometryFactory::
+/// transformWithOptions, which splits at the antimeridian when GDAL sees it crossed); when
+/// `precision` >= 0, coordinates are then rounded to that many decimals as Python's round().
+/// Throws ArgumentError for an empty or unknown CRS or a geometry OGR cannot read, Error when
+/// PROJ cannot transform one.
+std::vector<nlohmann::json> transform_geom(const CRS& src_crs, const CRS& dst_crs,
+                                           const std::vector<nlohmann::json>& geometries, int precision = -1);
 
 } // namespace rastio

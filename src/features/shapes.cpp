@@ -3,6 +3,10 @@
 #include <rastio/features.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <exception>
 #include <initializer_list>
 #include <limits>
@@ -13,7 +17,9 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 #include <gdal_alg.h>
+#include <ogr_api.h>
 #include <ogr_geometry.h>
+#include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
 #include <rastio/error.hpp>
@@ -294,6 +300,62 @@ void for_each_shape(const BandRef& source, const ShapesOptions& options, const s
 std::vector<RegionShape> shapes(const BandRef& source, const ShapesOptions& options) {
     std::vector<RegionShape> out;
     for_each_shape(source, options, [&](RegionShape&& s) { out.push_back(std::move(s)); });
+    return out;
+}
+
+namespace {
+
+struct geometry_destroy {
+    void operator()(OGRGeometry* g) const noexcept { OGRGeometryFactory::destroyGeometry(g); }
+};
+/// A geometry OGR made, destroyed by OGR.
+using GeometryPtr = std::unique_ptr<OGRGeometry, geometry_destroy>;
+
+/// Python's round(v, digits): correctly rounded to the nearest decimal, ties to even.
+double py_round(double v, int digits) {
+    if (!std::isfinite(v)) return v;
+    char buf[512];
+    const int n = std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) return v; // beyond 1e400: already whole
+    return std::strtod(buf, nullptr);
+}
+
+void round_coords(Json& j, int digits) {
+    if (j.is_number()) {
+        j = py_round(j.get<double>(), digits);
+    } else if (j.is_array()) {
+        for (auto& item : j) round_coords(item, digits);
+    }
+}
+
+} // namespace
+
+std::vector<Json> transform_geom(const CRS& src_crs, const CRS& dst_crs, const std::vector<Json>& geometries,
+                                 int precision) {
+    detail::ensure_gdal();
+    auto ct = detail::make_transformation(src_crs, dst_crs);
+    auto* poct = OGRCoordinateTransformation::FromHandle(ct.get());
+    std::vector<Json> out;
+    out.reserve(geometries.size());
+    const OGRGeometryFactory::TransformWithOptionsCache cache;
+    for (std::size_t i = 0; i < geometries.size(); ++i) {
+        ErrorCapture errors;
+        const GeometryPtr src(OGRGeometry::FromHandle(OGR_G_CreateGeometryFromJson(geometries[i].dump().c_str())));
+        if (!src) {
+            throw ArgumentError("transform_geom: geometry " + std::to_string(i) + " is not a GeoJSON geometry OGR reads" +
+                                (errors.message().empty() ? "" : ": " + errors.message()));
+        }
+        const GeometryPtr dst(OGRGeometryFactory::transformWithOptions(src.get(), poct, nullptr, cache));
+        if (!dst) {
+            throw Error("transform_geom: cannot transform geometry " + std::to_string(i) + " from " + src_crs.to_string() +
+                        " to " + dst_crs.to_string() + (errors.message().empty() ? "" : ": " + errors.message()));
+        }
+        Json g = geometry_json(*dst);
+        if (precision >= 0) {
+            if (g.contains("coordinates")) round_coords(g["coordinates"], precision);
+        }
+        out.push_back(std::move(g));
+    }
     return out;
 }
 

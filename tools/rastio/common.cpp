@@ -55,7 +55,7 @@ Transform transform_to_lnglat(const rastio::CRS& crs, const std::string& label) 
     return ct;
 }
 
-void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_keys, int level) {
+void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_keys, int level, bool compact) {
     const auto newline = [&](int lvl) {
         out += '\n';
         out.append(static_cast<std::size_t>(*indent * lvl), ' ');
@@ -117,10 +117,10 @@ void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_
         out += '[';
         bool first = true;
         for (const auto& item : v) {
-            if (!first) out += indent ? "," : ", ";
+            if (!first) out += indent || compact ? "," : ", ";
             first = false;
             if (indent) newline(level + 1);
-            dump(out, item, indent, sort_keys, level + 1);
+            dump(out, item, indent, sort_keys, level + 1, compact);
         }
         if (indent) newline(level);
         out += ']';
@@ -137,12 +137,12 @@ void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_
         out += '{';
         bool first = true;
         for (const auto& k : keys) {
-            if (!first) out += indent ? "," : ", ";
+            if (!first) out += indent || compact ? "," : ", ";
             first = false;
             if (indent) newline(level + 1);
-            dump(out, Json(k), indent, sort_keys, level + 1);
-            out += ": ";
-            dump(out, v.at(k), indent, sort_keys, level + 1);
+            dump(out, Json(k), indent, sort_keys, level + 1, compact);
+            out += compact ? ":" : ": ";
+            dump(out, v.at(k), indent, sort_keys, level + 1, compact);
         }
         if (indent) newline(level);
         out += '}';
@@ -309,9 +309,9 @@ std::string py_float(double value) {
     return sign + out;
 }
 
-std::string py_dumps(const Json& value, std::optional<int> indent, bool sort_keys) {
+std::string py_dumps(const Json& value, std::optional<int> indent, bool sort_keys, bool compact) {
     std::string out;
-    dump(out, value, indent, sort_keys, 0);
+    dump(out, value, indent, sort_keys, 0, compact);
     return out;
 }
 

@@ -98,7 +98,8 @@ std::string py_float(double value);
 
 /// JSON text as Python's json.dumps writes it: ", " and ": " separators on one line, or
 /// `indent` spaces per level; NaN and Infinity as Python writes them; non-ASCII as \uXXXX.
-std::string py_dumps(const Json& value, std::optional<int> indent = {}, bool sort_keys = false);
+/// `compact`: separators (',', ':').
+std::string py_dumps(const Json& value, std::optional<int> indent = {}, bool sort_keys = false, bool compact = false);
 
 /// `value` as Python's str() writes it (for rio's single-value output): None, 3, 0.0, text.
 std::string py_str(const Json& value);
@@ -166,5 +167,6 @@ void add_overview(CLI::App& app);
 void add_edit_info(CLI::App& app);
 void add_merge(CLI::App& app);
 void add_stack(CLI::App& app);
+void add_shapes(CLI::App& app);
 
 } // namespace rastio_cli

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     rastio_cli::add_edit_info(app);
     rastio_cli::add_merge(app);
     rastio_cli::add_stack(app);
+    rastio_cli::add_shapes(app);
     try {
         app.parse(argc, argv);
         return 0;
