@@ -15,6 +15,7 @@ import time
 import numpy as np
 import rasterio
 from rasterio.merge import merge
+from rasterio import features
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
@@ -143,6 +144,16 @@ def make_case(case, datadir):
                 for s, f in zip(srcs, files):
                     s.close()
                     f.close()
+        return run
+    if case == "shapes4096":
+        with MemoryFile(load(datadir, "classes.tif")) as mf, mf.open() as ds:
+            classes, transform = ds.read(1), ds.transform
+
+        def run():
+            # Every shape built and kept, as a caller listing them would.
+            out = list(features.shapes(classes, transform=transform))
+            assert len(out) == 15343
+            return out
         return run
     raise SystemExit(f"unknown case {case}")
 
