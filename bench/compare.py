@@ -48,6 +48,9 @@ CASES = [
     ("merge16", "merge of 16 overlapping 2048x2048 uint8 tiles (nodata 0) into 6656x6656", None, None, 2, 2),
     # Issue 16: rasterio.features.rasterize of 10,000 polygons (most with a hole) into 4096x4096 uint8.
     ("rasterize10k", "rasterize 10,000 polygons (most with a hole) into 4096x4096 uint8", None, None, 2, 2),
+    # Issue 16: rasterio.features.shapes of a 4096x4096 uint8 classified raster (15,343 polygons, 468k
+    # vertices), every result consumed: rasterio builds Python dicts, rastio nlohmann::json.
+    ("shapes4096", "shapes of a 4096x4096 uint8 classified raster (15,343 polygons), all consumed", None, None, 2, 2),
 ]
 # RSS bar slack over input + output, MiB (the warp cases' bar is issue 13's: 64 MiB).
 RSS_SLACK = {"warp_bilinear": 64, "warp_nearest": 64, "warpedvrt_tiles_x256": 64}

@@ -98,6 +98,17 @@ def main():
         with open(p + ".part", "w") as f:
             f.writelines(lines)
         os.replace(p + ".part", p)
+    # Issue 16: a 4096x4096 uint8 classified raster for shapes: 11 classes of a smooth field
+    # (curved, staircase edges), with 0.1% of the pixels speckled (one-pixel regions).
+    if p := need("classes.tif"):
+        rng = np.random.default_rng(16)
+        y, x = np.mgrid[0:4096, 0:4096].astype(np.float32)
+        f = (np.sin(x / 97.0) * np.cos(y / 131.0) * 60.0 + np.sin((x + 2 * y) / 413.0) * 40.0
+             + (x + y) / 8192.0 * 80.0 + 90.0)
+        classes = (np.clip(f, 0, 255) // 25).astype(np.uint8)
+        speck = rng.random(classes.shape) < 0.001
+        classes[speck] = rng.integers(0, 10, int(speck.sum()))
+        write(p, classes[np.newaxis], gdal.GDT_Byte, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"])
         made.append(p)
     for p in made:
         print(f"made {p} ({os.path.getsize(p)} bytes)", file=sys.stderr)

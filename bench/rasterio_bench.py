@@ -17,6 +17,7 @@ import rasterio
 from rasterio.merge import merge
 from rasterio.features import rasterize
 from rasterio.transform import Affine
+from rasterio import features
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
@@ -157,6 +158,16 @@ def make_case(case, datadir):
         def run():
             out = rasterize(shapes, out_shape=(4096, 4096), transform=transform)
             assert out.shape == (4096, 4096) and out.dtype == np.uint8
+            return out
+        return run
+    if case == "shapes4096":
+        with MemoryFile(load(datadir, "classes.tif")) as mf, mf.open() as ds:
+            classes, transform = ds.read(1), ds.transform
+
+        def run():
+            # Every shape built and kept, as a caller listing them would.
+            out = list(features.shapes(classes, transform=transform))
+            assert len(out) == 15343
             return out
         return run
     raise SystemExit(f"unknown case {case}")

@@ -241,6 +241,19 @@ void BM_rasterize10k(benchmark::State& state) {
     });
 }
 
+/// Issue 16: shapes of a 4096x4096 uint8 classified raster, every shape built as GeoJSON and kept.
+void BM_shapes4096(benchmark::State& state) {
+    auto mf = rastio::MemoryFile::borrow(input("classes.tif"));
+    auto ds = mf.open();
+    const auto classes = ds.read_as<std::uint8_t>({1});
+    const rastio::Affine transform = ds.transform();
+    timed(state, [&] {
+        const auto found = rastio::shapes(classes, {.transform = transform});
+        benchmark::DoNotOptimize(found.data());
+        if (found.size() != 15343) throw std::runtime_error("unexpected shape count");
+    });
+}
+
 } // namespace
 
 #define RASTIO_CASE(fn) \
@@ -263,5 +276,6 @@ RASTIO_CASE(BM_warp_nearest);
 RASTIO_CASE(BM_warpedvrt_tiles_x256);
 RASTIO_CASE(BM_merge16);
 RASTIO_CASE(BM_rasterize10k);
+RASTIO_CASE(BM_shapes4096);
 
 BENCHMARK_MAIN();

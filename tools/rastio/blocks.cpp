@@ -51,7 +51,7 @@ void run_blocks(const BlocksOptions& o) {
     if (!o.projected && ds.crs().empty()) {
         throw Failure("the dataset has no CRS to give longitude/latitude; use --projected", o.input);
     }
-    const auto dumps = [&](const Json& j) { return o.compact ? py_dumps_compact(j, o.indent, true) : py_dumps(j, o.indent, true); };
+    const auto dumps = [&](const Json& j) { return py_dumps(j, o.indent, true, o.compact); };
     const std::string name = in.display_name();
     const std::string sep = o.compact ? "," : ", ";
     std::string out;

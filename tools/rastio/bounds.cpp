@@ -44,7 +44,7 @@ void run_bounds(const BoundsOptions& o) {
     } catch (const rastio::Error& e) {
         throw Failure("invalid --dst-crs \"" + o.dst_crs + "\": " + e.what(), "", exit_usage);
     }
-    const auto dumps = [&](const Json& j) { return o.compact ? py_dumps_compact(j, o.indent, true) : py_dumps(j, o.indent, true); };
+    const auto dumps = [&](const Json& j) { return py_dumps(j, o.indent, true, o.compact); };
     std::string out;
     Json features = Json::array();
     std::vector<double> xs, ys;

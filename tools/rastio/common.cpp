@@ -58,7 +58,7 @@ Transform transform_to_lnglat(const rastio::CRS& crs, const std::string& label) 
     return ct;
 }
 
-void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_keys, int level, bool compact = false) {
+void dump(std::string& out, const Json& v, std::optional<int> indent, bool sort_keys, int level, bool compact) {
     const auto newline = [&](int lvl) {
         out += '\n';
         out.append(static_cast<std::size_t>(*indent * lvl), ' ');
@@ -312,15 +312,9 @@ std::string py_float(double value) {
     return sign + out;
 }
 
-std::string py_dumps(const Json& value, std::optional<int> indent, bool sort_keys) {
+std::string py_dumps(const Json& value, std::optional<int> indent, bool sort_keys, bool compact) {
     std::string out;
-    dump(out, value, indent, sort_keys, 0);
-    return out;
-}
-
-std::string py_dumps_compact(const Json& value, std::optional<int> indent, bool sort_keys) {
-    std::string out;
-    dump(out, value, indent, sort_keys, 0, true);
+    dump(out, value, indent, sort_keys, 0, compact);
     return out;
 }
 

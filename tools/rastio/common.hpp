@@ -98,7 +98,8 @@ std::string py_float(double value);
 
 /// JSON text as Python's json.dumps writes it: ", " and ": " separators on one line, or
 /// `indent` spaces per level; NaN and Infinity as Python writes them; non-ASCII as \uXXXX.
-std::string py_dumps(const Json& value, std::optional<int> indent = {}, bool sort_keys = false);
+/// `compact`: separators (',', ':').
+std::string py_dumps(const Json& value, std::optional<int> indent = {}, bool sort_keys = false, bool compact = false);
 
 /// `value` as Python's str() writes it (for rio's single-value output): None, 3, 0.0, text.
 std::string py_str(const Json& value);
@@ -157,8 +158,6 @@ std::optional<double> parse_rio_nodata(const std::string& text, const std::strin
 /// Python's round(value, ndigits) (correctly rounded, halves to even on the exact decimal value).
 double py_round(double value, int ndigits);
 
-/// JSON text as Python's json.dumps(..., separators=(',', ':')) writes it (rio's --compact).
-std::string py_dumps_compact(const Json& value, std::optional<int> indent = {}, bool sort_keys = false);
 
 /// Writes `text` to the file DST through a temp name beside it renamed into place (no partial DST).
 void write_text_output(const std::string& text, const std::string& dst);
@@ -190,5 +189,6 @@ void add_stack(CLI::App& app);
 void add_rasterize(CLI::App& app);
 void add_mask(CLI::App& app);
 void add_clip(CLI::App& app);
+void add_shapes(CLI::App& app);
 
 } // namespace rastio_cli

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     rastio_cli::add_rasterize(app);
     rastio_cli::add_mask(app);
     rastio_cli::add_clip(app);
+    rastio_cli::add_shapes(app);
     try {
         app.parse(argc, argv);
         return 0;
