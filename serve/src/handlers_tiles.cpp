@@ -85,7 +85,7 @@ CRS crs_param(const Request& req, const std::string& name, const CRS& fallback) 
 
 ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows, int cols, const ImageParams& p,
                     std::optional<std::pair<double, double>> native_res, DatasetCache* cache) {
-    if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
+    if (!native_res && ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
     if (!native_res) {
         try {
             const Grid native = calculate_default_transform(ds.crs(), crs, ds.width(), ds.height(), ds.bounds());
@@ -98,12 +98,20 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     // the output (gdalwarp's choice): a zoomed-out tile reads few source pixels.
     Dataset overview;
     const Dataset* src = &ds;
+    const Affine grid((b.right - b.left) / cols, 0, b.left, 0, -(b.top - b.bottom) / rows, b.top);
     if (native_res) {
         const double ratio = std::min((b.right - b.left) / cols / native_res->first, (b.top - b.bottom) / rows / native_res->second);
         const std::vector<int> factors = ds.overviews(1);
         int level = -1;
         for (std::size_t i = 0; i < factors.size(); ++i) {
             if (factors[i] <= ratio * (1 + 1e-6)) level = static_cast<int>(i);
+        }
+        // The common case (no nodata, so WarpedVRT would add alpha) through this worker's
+        // warper for this source, CRS and size: the same pixels without a warp set up per tile.
+        if (cache && !p.nodata) {
+            if (TileWarper* w = cache->tile_warper(ds, level, crs, rows, cols, p.resampling)) {
+                if (auto img = w->cut(grid, p.bands)) return std::move(*img);
+            }
         }
         if (level >= 0 && cache) {
             src = &cache->overview(ds, level);
@@ -116,7 +124,7 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     o.crs = crs;
     o.width = cols;
     o.height = rows;
-    o.transform = Affine((b.right - b.left) / cols, 0, b.left, 0, -(b.top - b.bottom) / rows, b.top);
+    o.transform = grid;
     o.resampling = p.resampling;
     // Through the source's own handle: no reopen per tile, and the blocks decoded for one tile
     // stay in GDAL's cache for its neighbours. The view dies within this call, on this thread.
@@ -127,6 +135,7 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     } else if (!ds.nodata()) {
         o.add_alpha = true; // pixels outside the source (or masked in it) become transparent
     }
+    if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
     try {
         WarpedVRT vrt(*src, o);
         ImageParams q = p;

@@ -212,6 +212,23 @@ const Dataset& DatasetCache::overview(const Dataset& base, int level) {
     throw std::logic_error("DatasetCache::overview: the dataset is not from this cache");
 }
 
+TileWarper* DatasetCache::tile_warper(const Dataset& base, int level, const CRS& crs, int rows, int cols,
+                                      Resampling resampling) {
+    for (auto& e : m_entries) {
+        if (&e.dataset != &base) continue;
+        std::string key = std::to_string(level) + "|" + std::to_string(rows) + "x" + std::to_string(cols) + "|" +
+                          std::to_string(static_cast<int>(resampling)) + "|" + crs.to_wkt();
+        auto it = e.warpers.find(key);
+        if (it == e.warpers.end()) {
+            if (e.warpers.size() >= 32) e.warpers.clear();
+            const Dataset& src = level >= 0 ? overview(base, level) : base;
+            it = e.warpers.emplace(std::move(key), TileWarper::make(src, crs, rows, cols, resampling)).first;
+        }
+        return it->second.get();
+    }
+    throw std::logic_error("DatasetCache::tile_warper: the dataset is not from this cache");
+}
+
 BodyRaster open_body(const SourcePolicy& policy, std::string&& body) {
     if (body.empty()) bad_param("body", "empty: POST the raster's bytes");
     BodyRaster r;

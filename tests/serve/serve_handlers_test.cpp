@@ -14,6 +14,7 @@
 #include "routes.hpp"
 #include "serve_fixture.hpp"
 #include "sources.hpp"
+#include "tile_warp.hpp"
 
 namespace rastio::serve {
 namespace {
@@ -375,6 +376,177 @@ TEST_F(ServeHandlers, TileMatchesAWarpedVRTReadOfTheSameBounds) {
     EXPECT_EQ(get("/cog/tiles/WebMercatorQuad/1/99999999999999999999999/0.png", {{"url", "cogeo.tif"}}).status, 400);
     EXPECT_EQ(get("/cog/tiles/NoSuchTms/1/0/0.png", {{"url", "cogeo.tif"}}).status, 404);
     (void)minz;
+}
+
+// A 512x512 RGB uint8 GeoTIFF in UTM 18N (2 m pixels, 256 blocks, overviews 2 and 4) with
+// values that change from pixel to pixel, so that a pixel taken from a neighbour shows.
+void write_utm_rgb(const std::string& path, int seed) {
+    auto ds = rastio::open(path, "w",
+                           Profile{.driver = "GTiff", .width = 512, .height = 512, .count = 3, .dtype = DType::uint8,
+                                   .crs = CRS::from_epsg(32618), .transform = Affine::from_origin(500000, 4500000, 2, 2),
+                                   .options = {{"TILED", "YES"}, {"BLOCKXSIZE", "256"}, {"BLOCKYSIZE", "256"}}});
+    Array<std::uint8_t> a(Shape{3, 512, 512});
+    std::uint32_t x = static_cast<std::uint32_t>(seed) * 2654435761U + 1;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        x = x * 1664525U + 1013904223U;
+        a.data()[i] = static_cast<std::uint8_t>(x >> 24);
+    }
+    ds.write(a);
+    ds.build_overviews({2, 4});
+    ds.close();
+}
+
+// The tiles of `tms` at zoom z that meet `ds`'s bounds (in the set's CRS).
+std::vector<std::pair<long long, long long>> tiles_over(const Dataset& ds, const TileMatrixSet& tms, int z) {
+    const Bounds b = rastio::transform_bounds(ds.crs(), tms.crs, ds.bounds());
+    const double w = tms.extent_x / static_cast<double>(tms.matrix_width(z)), h = w; // square tiles
+    std::vector<std::pair<long long, long long>> out;
+    for (auto x = static_cast<long long>((b.left - tms.left) / w); x <= static_cast<long long>((b.right - tms.left) / w); ++x)
+        for (auto y = static_cast<long long>((tms.top - b.top) / h); y <= static_cast<long long>((tms.top - b.bottom) / h); ++y)
+            out.emplace_back(x, y);
+    return out;
+}
+
+// What read_part cuts without the warper: a WarpedVRT (add_alpha, share_source) over the grid.
+ImageData through_vrt(const Dataset& src, const CRS& crs, const Affine& grid, int rows, int cols, const ImageParams& p) {
+    WarpedVRT vrt(src, {.crs = crs, .transform = grid, .width = cols, .height = rows, .resampling = p.resampling, .add_alpha = true,
+                        .share_source = true});
+    return read_image(vrt, p, std::nullopt, rows, cols);
+}
+
+void expect_same(const ImageData& got, const ImageData& want, const std::string& what) {
+    ASSERT_EQ(got.data.shape(), want.data.shape()) << what;
+    const auto g = got.data.as<std::uint8_t>().values(), w = want.data.as<std::uint8_t>().values();
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < g.size(); ++i) differ += g[i] != w[i];
+    EXPECT_EQ(differ, 0u) << what << ": pixels differ";
+    const auto gm = got.mask.values(), wm = want.mask.values();
+    ASSERT_EQ(gm.size(), wm.size()) << what;
+    differ = 0;
+    for (std::size_t i = 0; i < gm.size(); ++i) differ += gm[i] != wm[i];
+    EXPECT_EQ(differ, 0u) << what << ": masks differ";
+}
+
+TEST(ServeTileWarper, ReusedAcrossTilesItCutsWhatAWarpedVRTReads) {
+    ServedFolder folder;
+    const std::string path = folder.path("utm.tif");
+    write_utm_rgb(path, 1);
+    const Dataset full = rastio::open(path);
+    std::vector<Dataset> levels;
+    levels.push_back(rastio::open(path));
+    for (int level = 0; level < 2; ++level) levels.push_back(rastio::open(path, "r", Options{{"OVERVIEW_LEVEL", std::to_string(level)}}));
+    std::size_t compared = 0, valid = 0;
+    for (const char* id : {"WebMercatorQuad", "WorldCRS84Quad"}) {
+        const TileMatrixSet tms = *tile_matrix_set(id);
+        for (std::size_t level = 0; level < levels.size(); ++level) {
+            for (const auto& [size, r] : {std::pair{256, Resampling::nearest}, std::pair{512, Resampling::nearest},
+                                          std::pair{256, Resampling::bilinear}}) {
+                if (level == 2 && (size != 256 || r != Resampling::nearest)) continue; // keep the test short
+                ImageParams p;
+                p.bands = {1, 2, 3};
+                p.resampling = r;
+                // One warper for every tile of this source, CRS, size and resampling.
+                auto w = TileWarper::make(levels[level], tms.crs, size, size, r);
+                ASSERT_TRUE(w) << id;
+                for (int z = 14; z <= 16; ++z) {
+                    auto tiles = tiles_over(full, tms, z);
+                    tiles.resize(std::min<std::size_t>(tiles.size(), 6)); // keep the test short
+                    for (const auto& [x, y] : tiles) {
+                        const Bounds tb = tms.tile_bounds(z, x, y);
+                        const Affine grid((tb.right - tb.left) / size, 0, tb.left, 0, -(tb.top - tb.bottom) / size, tb.top);
+                        const auto got = w->cut(grid, p.bands);
+                        ASSERT_TRUE(got.has_value()) << id << " " << z << "/" << x << "/" << y;
+                        const std::string what = std::string(id) + " level " + std::to_string(level) + " " + std::to_string(z) + "/" +
+                                                 std::to_string(x) + "/" + std::to_string(y) + " size " + std::to_string(size);
+                        expect_same(*got, through_vrt(levels[level], tms.crs, grid, size, size, p), what);
+                        ++compared;
+                        for (const auto v : got->mask.values()) valid += v != 0;
+                    }
+                }
+                EXPECT_GT(w->cuts(), 3u);
+            }
+        }
+        // Bands picked and reordered, and a bbox-like grid that is not square.
+        auto w = TileWarper::make(full, tms.crs, 80, 100, Resampling::nearest);
+        ASSERT_TRUE(w);
+        const Bounds db = rastio::transform_bounds(full.crs(), tms.crs, full.bounds());
+        const Affine grid((db.right - db.left) / 100, 0, db.left, 0, -(db.top - db.bottom) / 80, db.top);
+        ImageParams p;
+        p.bands = {3, 1};
+        const auto got = w->cut(grid, p.bands);
+        ASSERT_TRUE(got.has_value());
+        expect_same(*got, through_vrt(full, tms.crs, grid, 80, 100, p), std::string(id) + " bbox");
+    }
+    EXPECT_GT(compared, 40u);
+    EXPECT_GT(valid, 100000u); // the tiles hold data, not only what lies outside it
+}
+
+TEST(ServeTileWarper, LeavesToWarpedVRTWhatItDoesNotReproduce) {
+    ServedFolder folder;
+    write_utm_rgb(folder.path("utm.tif"), 2);
+    const Dataset utm = rastio::open(folder.path("utm.tif"));
+    const CRS lonlat = CRS::from_epsg(4326);
+    // A tile holding the north pole: GDAL samples it on a grid; the warper declines.
+    auto w = TileWarper::make(utm, lonlat, 256, 256, Resampling::nearest);
+    ASSERT_TRUE(w);
+    EXPECT_FALSE(w->cut(Affine(0.01, 0, -1, 0, -0.01, 90.5), {1}).has_value());
+    EXPECT_TRUE(w->cut(Affine(0.01, 0, -76, 0, -0.01, 41), {1}).has_value());
+    EXPECT_FALSE(w->cut(Affine(0.01, 0, -76, 0, -0.01, 41), {4}).has_value()); // no band 4
+    // The same CRS on both sides, a nodata value, one band of two: not made.
+    EXPECT_FALSE(TileWarper::make(utm, CRS::from_epsg(32618), 256, 256, Resampling::nearest));
+    EXPECT_FALSE(TileWarper::make(rastio::open(folder.path("small.tif")), lonlat, 256, 256, Resampling::nearest)); // nodata 0
+    {
+        auto two = rastio::open(folder.path("two.tif"), "w",
+                                Profile{.driver = "GTiff", .width = 8, .height = 8, .count = 2, .dtype = DType::uint8,
+                                        .crs = CRS::from_epsg(32618), .transform = Affine::from_origin(500000, 4500000, 2, 2)});
+        two.write(Array<std::uint8_t>(Shape{2, 8, 8}));
+        two.close();
+    }
+    EXPECT_FALSE(TileWarper::make(rastio::open(folder.path("two.tif")), lonlat, 256, 256, Resampling::nearest));
+}
+
+TEST_F(ServeHandlers, TilesOfAProjectedRasterReuseTheWorkersWarperAndSeeAChangedFile) {
+    write_utm_rgb(folder.path("utm.tif"), 3);
+    const TileMatrixSet tms = *tile_matrix_set("WebMercatorQuad");
+    auto check = [&](int z, long long x, long long y) {
+        const Response r = get("/cog/tiles/WebMercatorQuad/" + std::to_string(z) + "/" + std::to_string(x) + "/" + std::to_string(y) + ".png",
+                               {{"url", "utm.tif"}});
+        ASSERT_EQ(r.status, 200) << r.body;
+        const AnyArray tile = test::decode(r.body);
+        ASSERT_EQ(tile.shape(), (Shape{4, 256, 256}));
+        // Full resolution at zoom 16 (the source's 2 m is finer than the tile's 2.4 m).
+        const Dataset ds = rastio::open(folder.path("utm.tif"));
+        const Bounds tb = tms.tile_bounds(z, x, y);
+        ImageParams p;
+        p.bands = {1, 2, 3};
+        const ImageData want = through_vrt(ds, tms.crs, Affine((tb.right - tb.left) / 256, 0, tb.left, 0, -(tb.top - tb.bottom) / 256, tb.top),
+                                           256, 256, p);
+        const auto& t = tile.as<std::uint8_t>();
+        const auto& e = want.data.as<std::uint8_t>();
+        std::size_t differ = 0, valid = 0;
+        for (std::size_t i = 0; i < 256; ++i)
+            for (std::size_t j = 0; j < 256; ++j) {
+                valid += t(3, i, j) != 0;
+                differ += t(3, i, j) != want.mask(0, i, j);
+                for (std::size_t b = 0; b < 3; ++b) differ += t(3, i, j) != 0 && t(b, i, j) != e(b, i, j);
+            }
+        EXPECT_GT(valid, 1000u);
+        EXPECT_EQ(differ, 0u) << z << "/" << x << "/" << y;
+    };
+    const Dataset ds = rastio::open(folder.path("utm.tif"));
+    const auto tiles = tiles_over(ds, tms, 16);
+    ASSERT_GE(tiles.size(), 2u);
+    for (const auto& [x, y] : tiles) check(16, x, y);
+    const Dataset& cached = cache.get(policy, folder.path("utm.tif"));
+    TileWarper* w = cache.tile_warper(cached, -1, tms.crs, 256, 256, Resampling::nearest);
+    ASSERT_NE(w, nullptr);
+    EXPECT_GE(w->cuts(), tiles.size()); // one warper cut them all
+    // The file changes: the dataset is reopened and its warpers made again, on the new pixels.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    write_utm_rgb(folder.path("utm.tif"), 4);
+    const auto opens = cache.opens();
+    for (const auto& [x, y] : tiles) check(16, x, y);
+    EXPECT_EQ(cache.opens(), opens + 1);
 }
 
 TEST_F(ServeHandlers, WorldCRS84QuadTileAndTileJson) {
