@@ -12,6 +12,7 @@
 
 #include <rastio/error.hpp>
 
+#include "gdal_handle.hpp"
 #include "warp_internal.hpp"
 
 namespace rastio::serve {
@@ -47,7 +48,8 @@ struct TileWarper::State {
     int cols = 0;
     int count = 0;
     CRS crs;
-    detail::DatasetHandle destination; // MEM: the bands the warper checks, and the alpha it writes
+    std::vector<std::uint8_t> alpha;   // the destination's alpha band, rows x cols (MEM writes here)
+    detail::DatasetHandle destination; // MEM: the bands the warper checks, and `alpha`
     TransformerHandle approx;          // owns `exact`
     void* exact = nullptr;
     detail::WarpOptionsHandle options; // pTransformerArg borrows `approx`
@@ -133,8 +135,15 @@ std::unique_ptr<TileWarper> TileWarper::make(const Dataset& source, const CRS& c
 
     GDALDriverH mem = GDALGetDriverByName("MEM");
     if (mem == nullptr) return nullptr;
-    st->destination.reset(GDALCreate(mem, "", cols, rows, count + 1, GDT_Byte, nullptr));
+    st->destination.reset(GDALCreate(mem, "", cols, rows, count, GDT_Byte, nullptr));
     if (!st->destination) return nullptr;
+    // The alpha band over memory of ours: cut() clears and reads it without going through GDAL.
+    st->alpha.assign(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols), 0);
+    char pointer[64] = {};
+    CPLPrintPointer(pointer, st->alpha.data(), static_cast<int>(sizeof pointer));
+    detail::StringList band_options;
+    band_options.add("DATAPOINTER", pointer);
+    if (GDALAddBand(st->destination.get(), GDT_Byte, band_options.get()) != CE_None) return nullptr;
     GDALSetRasterColorInterpretation(GDALGetRasterBand(st->destination.get(), count + 1), GCI_AlphaBand);
 
     try {
@@ -173,8 +182,7 @@ std::optional<ImageData> TileWarper::cut(const Affine& transform, const Bands& b
     GDALWarpOperation op;
     if (op.Initialize(st.options.get()) != CE_None || op.GetOptions()->eWorkingDataType != GDT_Byte) return std::nullopt;
     // A block the warper finds no source for gets no alpha written: it must read 0, not the last tile's.
-    GDALRasterBandH alpha = GDALGetRasterBand(st.destination.get(), st.count + 1);
-    if (GDALFillRaster(alpha, 0, 0) != CE_None) return std::nullopt;
+    std::fill(st.alpha.begin(), st.alpha.end(), std::uint8_t{0});
 
     const auto rows = static_cast<std::size_t>(st.rows), cols = static_cast<std::size_t>(st.cols);
     const std::size_t plane = rows * cols;
@@ -201,10 +209,8 @@ std::optional<ImageData> TileWarper::cut(const Affine& transform, const Bands& b
     // The alpha the warper wrote for every block, as a 0/255 mask (what read_masked makes of it).
     ImageData img;
     img.mask = Array<std::uint8_t>::uninitialized(Shape{1, rows, cols});
-    if (GDALRasterIO(alpha, GF_Read, 0, 0, st.cols, st.rows, img.mask.data(), st.cols, st.rows, GDT_Byte, 0, 0) != CE_None) {
-        return std::nullopt;
-    }
-    for (auto& v : img.mask.values()) v = v != 0 ? 255 : 0;
+    std::uint8_t* m = img.mask.data();
+    for (std::size_t i = 0; i < plane; ++i) m[i] = st.alpha[i] != 0 ? 255 : 0;
     img.data = std::move(data);
     img.crs = st.crs;
     img.transform = transform;

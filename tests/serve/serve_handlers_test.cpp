@@ -670,9 +670,26 @@ TEST(ServePng, EncodesWhatGdalDecodes) {
                 EXPECT_EQ(back.dtype(), t);
                 EXPECT_EQ(std::memcmp(back.bytes().data(), a.bytes().data(), a.bytes().size()), 0)
                     << bands << " bands of " << to_string(t) << (noise ? ", noise" : ", ramps");
+                if (bands == 2 || bands == 4) continue;
+                // A mask as one more band: 0 stays 0, any other value is the dtype's maximum.
+                Array<std::uint8_t> mask(Shape{1, rows, cols});
+                for (auto& m : mask.values()) m = static_cast<std::uint8_t>(next() >> 29); // 0..7: some 0
+                const AnyArray with = test::decode(encode_png_with_alpha(a, mask));
+                ASSERT_EQ(with.shape(), (Shape{bands + 1, rows, cols}));
+                const std::size_t plane = rows * cols, size = t == DType::uint16 ? 2 : 1;
+                EXPECT_EQ(std::memcmp(with.bytes().data(), a.bytes().data(), a.bytes().size()), 0) << bands << " bands + alpha";
+                for (std::size_t i = 0; i < plane; ++i) {
+                    const double alpha = t == DType::uint16 ? with.as<std::uint16_t>().data()[bands * plane + i]
+                                                            : with.as<std::uint8_t>().data()[bands * plane + i];
+                    ASSERT_EQ(alpha, mask.data()[i] == 0 ? 0.0 : (size == 2 ? 65535.0 : 255.0)) << "pixel " << i;
+                }
             }
         }
     }
+    EXPECT_THROW(encode_png_with_alpha(AnyArray(DType::uint8, Shape{4, 2, 2}), Array<std::uint8_t>(Shape{1, 2, 2})),
+                 std::invalid_argument);
+    EXPECT_THROW(encode_png_with_alpha(AnyArray(DType::uint8, Shape{3, 2, 2}), Array<std::uint8_t>(Shape{1, 2, 3})),
+                 std::invalid_argument);
     EXPECT_THROW(encode_png(AnyArray(DType::float32, Shape{1, 2, 2})), std::invalid_argument);
     EXPECT_THROW(encode_png(AnyArray(DType::uint8, Shape{5, 2, 2})), std::invalid_argument);
 }
