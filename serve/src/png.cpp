@@ -79,7 +79,21 @@ std::string write_png(const AnyArray& a, const Array<std::uint8_t>* alpha, int l
     for (auto& c : cand) c.resize(stride);
     const auto* bytes = reinterpret_cast<const unsigned char*>(a.bytes().data()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): samples as bytes
     for (std::size_t r = 0; r < rows; ++r) {
-        if (depth == 1) {
+        if (depth == 1 && image_bands == 3 && mask) {
+            // A tile's usual shape (RGB and its mask): one pass, four stores a pixel, which the
+            // compiler vectorises (the general loops below store with a stride it does not).
+            const unsigned char* red = bytes + r * cols;
+            const unsigned char* green = red + plane;
+            const unsigned char* blue = green + plane;
+            const std::uint8_t* m = mask + r * cols;
+            unsigned char* o = cur.data();
+            for (std::size_t c = 0; c < cols; ++c) {
+                o[4 * c] = red[c];
+                o[4 * c + 1] = green[c];
+                o[4 * c + 2] = blue[c];
+                o[4 * c + 3] = m[c] != 0 ? 0xff : 0;
+            }
+        } else if (depth == 1) {
             for (std::size_t b = 0; b < image_bands; ++b) {
                 const unsigned char* src = bytes + b * plane + r * cols;
                 for (std::size_t c = 0; c < cols; ++c) cur[c * bands + b] = src[c];
