@@ -85,8 +85,11 @@ CRS crs_param(const Request& req, const std::string& name, const CRS& fallback) 
 
 ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows, int cols, const ImageParams& p,
                     std::optional<std::pair<double, double>> native_res, DatasetCache* cache) {
-    if (!native_res && ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
+    const auto no_crs = [&ds] {
+        if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
+    };
     if (!native_res) {
+        no_crs();
         try {
             const Grid native = calculate_default_transform(ds.crs(), crs, ds.width(), ds.height(), ds.bounds());
             native_res = std::make_pair(std::abs(native.transform.a), std::abs(native.transform.e));
@@ -135,7 +138,7 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     } else if (!ds.nodata()) {
         o.add_alpha = true; // pixels outside the source (or masked in it) become transparent
     }
-    if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
+    no_crs(); // (the tile warper needs one too, and is made only for a dataset with a CRS)
     try {
         WarpedVRT vrt(*src, o);
         ImageParams q = p;
