@@ -109,10 +109,11 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
         for (std::size_t i = 0; i < factors.size(); ++i) {
             if (factors[i] <= ratio * (1 + 1e-6)) level = static_cast<int>(i);
         }
-        // The common case (no nodata, so WarpedVRT would add alpha) through this worker's
-        // warper for this source, CRS and size: the same pixels without a warp set up per tile.
-        if (cache && !p.nodata) {
-            if (TileWarper* w = cache->tile_warper(ds, level, crs, rows, cols, p.resampling)) {
+        // Through this worker's warper for this source, CRS, size and nodata: the pixels of the
+        // WarpedVRT below without a warp set up per tile (the cases it covers: TileWarper::make).
+        if (cache) {
+            const std::optional<double> nodata = p.nodata ? p.nodata : ds.nodata();
+            if (TileWarper* w = cache->tile_warper(ds, level, crs, rows, cols, p.resampling, nodata)) {
                 if (auto img = w->cut(grid, p.bands)) return std::move(*img);
             }
         }

@@ -2,6 +2,7 @@
 #include "sources.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <filesystem>
 #include <memory>
@@ -213,16 +214,18 @@ const Dataset& DatasetCache::overview(const Dataset& base, int level) {
 }
 
 TileWarper* DatasetCache::tile_warper(const Dataset& base, int level, const CRS& crs, int rows, int cols,
-                                      Resampling resampling) {
+                                      Resampling resampling, std::optional<double> nodata) {
     for (auto& e : m_entries) {
         if (&e.dataset != &base) continue;
+        char nd[40] = "-";
+        if (nodata) std::snprintf(nd, sizeof nd, "%.17g", *nodata);
         std::string key = std::to_string(level) + "|" + std::to_string(rows) + "x" + std::to_string(cols) + "|" +
-                          std::to_string(static_cast<int>(resampling)) + "|" + crs.to_wkt();
+                          std::to_string(static_cast<int>(resampling)) + "|" + nd + "|" + crs.to_wkt();
         auto it = e.warpers.find(key);
         if (it == e.warpers.end()) {
             if (e.warpers.size() >= 32) e.warpers.clear();
             const Dataset& src = level >= 0 ? overview(base, level) : base;
-            it = e.warpers.emplace(std::move(key), TileWarper::make(src, crs, rows, cols, resampling)).first;
+            it = e.warpers.emplace(std::move(key), TileWarper::make(src, crs, rows, cols, resampling, nodata)).first;
         }
         return it->second.get();
     }

@@ -65,9 +65,10 @@ public:
     /// kept with it (its decoded blocks stay in GDAL's cache across tiles). Borrowed as get().
     const Dataset& overview(const Dataset& base, int level);
     /// The tile warper of `base` (overview `level`, -1: the full resolution) into `crs` at
-    /// rows x cols with `resampling`, made on first use and kept with the dataset (so a changed
+    /// rows x cols with `resampling` and `nodata` (see TileWarper::make), made on first use and kept with the dataset (so a changed
     /// file drops it too); nullptr when TileWarper does not cover that view. Borrowed as get().
-    TileWarper* tile_warper(const Dataset& base, int level, const CRS& crs, int rows, int cols, Resampling resampling);
+    TileWarper* tile_warper(const Dataset& base, int level, const CRS& crs, int rows, int cols, Resampling resampling,
+                            std::optional<double> nodata = std::nullopt);
     std::size_t size() const noexcept { return m_entries.size(); }
     /// How many opens happened (tests check that the cache hits and revalidates).
     std::uint64_t opens() const noexcept { return m_opens; }

@@ -2,6 +2,7 @@
 #include "tile_warp.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include <cpl_error.h>
@@ -48,6 +49,7 @@ struct TileWarper::State {
     int cols = 0;
     int count = 0;
     CRS crs;
+    std::optional<std::uint8_t> nodata; // set: WarpedVRT's nodata case; none: its add_alpha case
     std::vector<std::uint8_t> alpha;   // the destination's alpha band, rows x cols (MEM writes here)
     detail::DatasetHandle destination; // MEM: the bands the warper checks, and `alpha`
     TransformerHandle approx;          // owns `exact`
@@ -63,20 +65,24 @@ TileWarper::TileWarper(std::unique_ptr<State> state) : m_state(std::move(state))
 TileWarper::~TileWarper() = default;
 
 std::unique_ptr<TileWarper> TileWarper::make(const Dataset& source, const CRS& crs, int rows, int cols,
-                                             Resampling resampling) {
+                                             Resampling resampling, std::optional<double> nodata) {
     if (rows < 1 || cols < 1 || crs.empty() || resampling == Resampling::gauss) return nullptr;
     CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
     CPLErrorStateBackuper keep;
     auto* h = static_cast<GDALDatasetH>(source.gdal_handle());
     const int count = GDALGetRasterCount(h);
-    // A WarpedVRT with add_alpha has count + 1 bands; GDAL takes the last as every band's mask
+    // With a nodata value, a WarpedVRT's bands have it and each masks where it reads it; only a
+    // whole number a uint8 band holds keeps the warper's working type and that mask simple.
+    if (nodata && !(*nodata >= 0 && *nodata <= 255 && std::floor(*nodata) == *nodata)) return nullptr;
+    // Without, it adds alpha as band count + 1; GDAL takes the last band as every band's mask
     // only for 2 or 4 bands (gray or RGB plus alpha), which the mask here assumes.
-    if (count != 1 && count != 3) return nullptr;
+    if (!nodata && count != 1 && count != 3) return nullptr;
+    if (count < 1 || count > 64) return nullptr;
     for (int b = 1; b <= count; ++b) {
         GDALRasterBandH band = GDALGetRasterBand(h, b);
         int has_nodata = 0;
         GDALGetRasterNoDataValue(band, &has_nodata);
-        if (GDALGetRasterDataType(band) != GDT_Byte || has_nodata ||
+        if (GDALGetRasterDataType(band) != GDT_Byte || (has_nodata && !nodata) ||
             GDALGetRasterColorInterpretation(band) == GCI_AlphaBand) {
             return nullptr;
         }
@@ -92,6 +98,7 @@ std::unique_ptr<TileWarper> TileWarper::make(const Dataset& source, const CRS& c
     st->cols = cols;
     st->count = count;
     st->crs = crs;
+    if (nodata) st->nodata = static_cast<std::uint8_t>(*nodata);
     try {
         const detail::SrsHandle src_srs = detail::make_srs(src_crs, "source CRS");
         const detail::SrsHandle dst_srs = detail::make_srs(crs, "tile CRS");
@@ -137,18 +144,21 @@ std::unique_ptr<TileWarper> TileWarper::make(const Dataset& source, const CRS& c
     if (mem == nullptr) return nullptr;
     st->destination.reset(GDALCreate(mem, "", cols, rows, count, GDT_Byte, nullptr));
     if (!st->destination) return nullptr;
-    // The alpha band over memory of ours: cut() clears and reads it without going through GDAL.
-    st->alpha.assign(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols), 0);
-    char pointer[64] = {};
-    CPLPrintPointer(pointer, st->alpha.data(), static_cast<int>(sizeof pointer));
-    detail::StringList band_options;
-    band_options.add("DATAPOINTER", pointer);
-    if (GDALAddBand(st->destination.get(), GDT_Byte, band_options.get()) != CE_None) return nullptr;
-    GDALSetRasterColorInterpretation(GDALGetRasterBand(st->destination.get(), count + 1), GCI_AlphaBand);
+    if (!nodata) {
+        // The alpha band over memory of ours: cut() clears and reads it without going through GDAL.
+        st->alpha.assign(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols), 0);
+        char pointer[64] = {};
+        CPLPrintPointer(pointer, st->alpha.data(), static_cast<int>(sizeof pointer));
+        detail::StringList band_options;
+        band_options.add("DATAPOINTER", pointer);
+        if (GDALAddBand(st->destination.get(), GDT_Byte, band_options.get()) != CE_None) return nullptr;
+        GDALSetRasterColorInterpretation(GDALGetRasterBand(st->destination.get(), count + 1), GCI_AlphaBand);
+    }
 
     try {
-        // What WarpedVRT gives GDAL for add_alpha: no nodata, alpha as band count + 1, INIT_DEST=NO_DATA.
-        st->options = detail::make_warp_options(resampling, std::nullopt, std::nullopt, count, 0, count + 1, 0,
+        // What WarpedVRT gives GDAL: the nodata value on both sides, or none and alpha as band
+        // count + 1 (add_alpha); INIT_DEST=NO_DATA.
+        st->options = detail::make_warp_options(resampling, nodata, nodata, count, 0, nodata ? 0 : count + 1, 0,
                                                 GDT_Unknown, Options{{"INIT_DEST", "NO_DATA"}});
     } catch (const rastio::Error&) {
         return nullptr;
@@ -182,7 +192,7 @@ std::optional<ImageData> TileWarper::cut(const Affine& transform, const Bands& b
     GDALWarpOperation op;
     if (op.Initialize(st.options.get()) != CE_None || op.GetOptions()->eWorkingDataType != GDT_Byte) return std::nullopt;
     // A block the warper finds no source for gets no alpha written: it must read 0, not the last tile's.
-    std::fill(st.alpha.begin(), st.alpha.end(), std::uint8_t{0});
+    if (!st.nodata) std::fill(st.alpha.begin(), st.alpha.end(), std::uint8_t{0});
 
     const auto rows = static_cast<std::size_t>(st.rows), cols = static_cast<std::size_t>(st.cols);
     const std::size_t plane = rows * cols;
@@ -206,11 +216,21 @@ std::optional<ImageData> TileWarper::cut(const Affine& transform, const Bands& b
             }
         }
     }
-    // The alpha the warper wrote for every block, as a 0/255 mask (what read_masked makes of it).
+    // The mask read_image makes of a WarpedVRT's: the alpha the warper wrote, or where any band
+    // read is not nodata (0/255).
     ImageData img;
     img.mask = Array<std::uint8_t>::uninitialized(Shape{1, rows, cols});
     std::uint8_t* m = img.mask.data();
-    for (std::size_t i = 0; i < plane; ++i) m[i] = st.alpha[i] != 0 ? 255 : 0;
+    if (st.nodata) {
+        const std::uint8_t nd = *st.nodata;
+        std::fill(m, m + plane, std::uint8_t{0});
+        for (std::size_t k = 0; k < bands.size(); ++k) {
+            const std::uint8_t* v = data.data() + k * plane;
+            for (std::size_t i = 0; i < plane; ++i) m[i] = v[i] != nd ? 255 : m[i];
+        }
+    } else {
+        for (std::size_t i = 0; i < plane; ++i) m[i] = st.alpha[i] != 0 ? 255 : 0;
+    }
     img.data = std::move(data);
     img.crs = st.crs;
     img.transform = transform;

@@ -23,13 +23,15 @@ namespace rastio::serve {
 
 class TileWarper {
 public:
-    /// A warper of `source` into `crs` at rows x cols with `resampling`, as a WarpedVRT with
-    /// add_alpha and share_source; nullptr when that view is not one it reproduces exactly (not
-    /// 1 or 3 uint8 bands without nodata or alpha, no geotransform or CRS, RPCs, the same CRS
-    /// on both sides, or GDAL refusing). Borrows `source`: the caller keeps it open while this
-    /// lives, and uses both on one thread.
+    /// A warper of `source` into `crs` at rows x cols with `resampling`, as read_part's
+    /// WarpedVRT (share_source): with `nodata` as both its source and its own nodata, or without,
+    /// adding alpha. nullptr when that view is not one it reproduces exactly (not uint8 bands, an
+    /// alpha band, a nodata that is not a whole number from 0 to 255, without one a band with
+    /// nodata or other than 1 or 3 bands, no geotransform or CRS, RPCs, the same CRS on both
+    /// sides, or GDAL refusing). Borrows `source`: the caller keeps it open while this lives, and
+    /// uses both on one thread.
     static std::unique_ptr<TileWarper> make(const Dataset& source, const CRS& crs, int rows, int cols,
-                                            Resampling resampling);
+                                            Resampling resampling, std::optional<double> nodata = std::nullopt);
     TileWarper(const TileWarper&) = delete;
     TileWarper& operator=(const TileWarper&) = delete;
     TileWarper(TileWarper&&) = delete;
@@ -37,7 +39,8 @@ public:
     ~TileWarper();
 
     /// `bands` of the source over the grid `transform` (north-up, the size given to make()),
-    /// with the mask (255 where the alpha a WarpedVRT adds is not 0); nothing when this grid is
+    /// with the mask read_image makes of the WarpedVRT's (255 where its alpha is not 0, or where
+    /// any of `bands` is not nodata); nothing when this grid is
     /// one where GDAL would sample differently than this warper can (a pole inside the tile) or
     /// GDAL fails: the caller then cuts through WarpedVRT.
     std::optional<ImageData> cut(const Affine& transform, const Bands& bands);
