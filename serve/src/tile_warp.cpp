@@ -30,6 +30,9 @@ using TransformerHandle = std::unique_ptr<void, transformer_destroy>;
 // destination grid (a new PROJ operation from EPSG:4326 each time: half a millisecond) and checks
 // for a whole-pixel translation. Through this forwarder it does neither; cut() makes the pole
 // check itself, and make() refuses the same-CRS case where the translation shortcut could apply.
+// One difference is left: when a source window comes out absurd (beyond a million pixels with
+// no point failing), GDAL retries with CHECK_WITH_INVERT_PROJ and refreshes its own transformers
+// only; a projection that bad near a tile is not one a tile server meets in practice.
 int forward_approx(void* arg, int dst_to_src, int count, double* x, double* y, double* z, int* ok) {
     return GDALApproxTransform(arg, dst_to_src, count, x, y, z, ok);
 }
