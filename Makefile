@@ -44,7 +44,8 @@ bench-remote: deps
 
 # `rastio serve` against a FastAPI + rasterio reference tiler with wrk (BENCHMARKS.md).
 bench-serve: build
-	@/usr/bin/python3 bench/serve_bench.py $(abspath $(BUILD))/tools/rastio/rastio $(SERVE_BENCH_ARGS)
+	@/usr/bin/python3 bench/serve_bench.py $(abspath $(BUILD))/tools/rastio/rastio \
+	  $(if $(wildcard $(BUILD)/bench/serve_tile_loop),--tile-loop $(abspath $(BUILD))/bench/serve_tile_loop) $(SERVE_BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD).configure.log

@@ -4,7 +4,7 @@ connections, on a 4096x4096 RGB COG with overviews, the same tile list and the s
 workers. Optionally (--soak) 50,000 tile requests to rastio, with its resident memory after
 5,000 and after 50,000. Figures only: nothing is asserted.
 
-    /usr/bin/python3 bench/serve_bench.py RASTIO_EXE [--workers N] [--seconds S] [--soak]
+    /usr/bin/python3 bench/serve_bench.py RASTIO_EXE [--workers N] [--seconds S] [--soak] [--tile-loop EXE]
 """
 
 import argparse
@@ -118,6 +118,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--connections", default="1,8,32")
     ap.add_argument("--soak", action="store_true")
+    ap.add_argument("--tile-loop", help="bench/serve_tile_loop: also time a tile's CPU on each side, no socket")
     ap.add_argument("--soak-counts", default="5000,50000", help="requests before the first and the second RSS reading")
     args = ap.parse_args()
     if not shutil.which("wrk"):
@@ -163,6 +164,26 @@ def main():
                 c, a["rps"], a["p50"], a["p99"], b["rps"], b["p50"], b["p99"], a["rps"] / b["rps"] if b["rps"] else float("nan")))
             if a["errors"] or b["errors"]:
                 print("  non-2xx answers: rastio %d, reference %d" % (a["errors"], b["errors"]))
+        if args.tile_loop:
+            # CPU time a tile on one thread, the handler without HTTP on each side, alternated:
+            # a fairer signal than wrk on a loaded machine.
+            listing = os.path.join(work, "tiles.txt")
+            with open(listing, "w") as f:
+                f.write("\n".join(paths) + "\n")
+            here = os.path.join(HERE, "serve", "serve_tile_loop.py")
+            env = dict(os.environ, REFERENCE_ROOT=work)
+            best = {}
+            for _ in range(2):
+                for side, cmd in (("rastio", [args.tile_loop, work, listing, "3"]),
+                                  ("reference", ["/usr/bin/python3", here, listing, "2"])):
+                    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+                    print("  " + r.stdout.strip())
+                    m = re.search(r"([\d.]+) ms CPU a tile", r.stdout)
+                    if m:
+                        best[side] = min(best.get(side, float("inf")), float(m.group(1)))
+            if len(best) == 2:
+                print("CPU a tile (best): rastio %.2f ms, reference %.2f ms: %.1fx"
+                      % (best["rastio"], best["reference"], best["reference"] / best["rastio"]))
         if args.soak:
             def run_n(n):
                 for i in range(n):

@@ -85,8 +85,11 @@ CRS crs_param(const Request& req, const std::string& name, const CRS& fallback) 
 
 ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows, int cols, const ImageParams& p,
                     std::optional<std::pair<double, double>> native_res, DatasetCache* cache) {
-    if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
+    const auto no_crs = [&ds] {
+        if (ds.crs().empty()) throw HttpError(400, "url: the dataset has no CRS to reproject");
+    };
     if (!native_res) {
+        no_crs();
         try {
             const Grid native = calculate_default_transform(ds.crs(), crs, ds.width(), ds.height(), ds.bounds());
             native_res = std::make_pair(std::abs(native.transform.a), std::abs(native.transform.e));
@@ -98,12 +101,21 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     // the output (gdalwarp's choice): a zoomed-out tile reads few source pixels.
     Dataset overview;
     const Dataset* src = &ds;
+    const Affine grid((b.right - b.left) / cols, 0, b.left, 0, -(b.top - b.bottom) / rows, b.top);
     if (native_res) {
         const double ratio = std::min((b.right - b.left) / cols / native_res->first, (b.top - b.bottom) / rows / native_res->second);
         const std::vector<int> factors = ds.overviews(1);
         int level = -1;
         for (std::size_t i = 0; i < factors.size(); ++i) {
             if (factors[i] <= ratio * (1 + 1e-6)) level = static_cast<int>(i);
+        }
+        // Through this worker's warper for this source, CRS, size and nodata: the pixels of the
+        // WarpedVRT below without a warp set up per tile (the cases it covers: TileWarper::make).
+        if (cache) {
+            const std::optional<double> nodata = p.nodata ? p.nodata : ds.nodata();
+            if (TileWarper* w = cache->tile_warper(ds, level, crs, rows, cols, p.resampling, nodata)) {
+                if (auto img = w->cut(grid, p.bands)) return std::move(*img);
+            }
         }
         if (level >= 0 && cache) {
             src = &cache->overview(ds, level);
@@ -116,7 +128,7 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     o.crs = crs;
     o.width = cols;
     o.height = rows;
-    o.transform = Affine((b.right - b.left) / cols, 0, b.left, 0, -(b.top - b.bottom) / rows, b.top);
+    o.transform = grid;
     o.resampling = p.resampling;
     // Through the source's own handle: no reopen per tile, and the blocks decoded for one tile
     // stay in GDAL's cache for its neighbours. The view dies within this call, on this thread.
@@ -127,6 +139,7 @@ ImageData read_part(const Dataset& ds, const CRS& crs, const Bounds& b, int rows
     } else if (!ds.nodata()) {
         o.add_alpha = true; // pixels outside the source (or masked in it) become transparent
     }
+    no_crs(); // (the tile warper needs one too, and is made only for a dataset with a CRS)
     try {
         WarpedVRT vrt(*src, o);
         ImageParams q = p;

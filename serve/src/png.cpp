@@ -50,10 +50,15 @@ struct CompressorFree {
 
 } // namespace
 
-std::string encode_png(const AnyArray& a, int level) {
+namespace {
+
+std::string write_png(const AnyArray& a, const Array<std::uint8_t>* alpha, int level) {
     const Shape s = a.shape();
-    const std::size_t bands = s[0], rows = s[1], cols = s[2];
+    const std::size_t bands = s[0] + (alpha ? 1 : 0), rows = s[1], cols = s[2];
     if (bands < 1 || bands > 4) throw std::invalid_argument("PNG holds 1 to 4 bands, not " + std::to_string(bands));
+    if (alpha && (alpha->bands() != 1 || alpha->rows() != rows || alpha->cols() != cols)) {
+        throw std::invalid_argument("PNG: the alpha plane's shape differs from the image's");
+    }
     if (a.dtype() != DType::uint8 && a.dtype() != DType::uint16) {
         throw std::invalid_argument("PNG holds uint8 or uint16 samples, not " + std::string(to_string(a.dtype())));
     }
@@ -63,26 +68,56 @@ std::string encode_png(const AnyArray& a, int level) {
     const std::size_t stride = cols * bpp;
     const std::size_t plane = rows * cols;
 
-    // Interleave and filter row by row into `raw`: a filter byte, then the row.
-    std::vector<unsigned char> raw((stride + 1) * rows);
+    // Interleave and filter row by row into `raw`: a filter byte, then the row (all written:
+    // no zeroing first).
+    const auto raw = std::make_unique_for_overwrite<unsigned char[]>((stride + 1) * rows);
+    const std::size_t raw_size = (stride + 1) * rows;
+    const std::size_t image_bands = s[0];
+    const std::uint8_t* mask = alpha ? alpha->data() : nullptr;
     std::vector<unsigned char> prev(stride, 0), cur(stride);
     std::array<std::vector<unsigned char>, 3> cand;
     for (auto& c : cand) c.resize(stride);
     const auto* bytes = reinterpret_cast<const unsigned char*>(a.bytes().data()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): samples as bytes
     for (std::size_t r = 0; r < rows; ++r) {
-        if (depth == 1) {
-            for (std::size_t b = 0; b < bands; ++b) {
+        if (depth == 1 && image_bands == 3 && mask) {
+            // A tile's usual shape (RGB and its mask): one pass, four stores a pixel, which the
+            // compiler vectorises (the general loops below store with a stride it does not).
+            const unsigned char* red = bytes + r * cols;
+            const unsigned char* green = red + plane;
+            const unsigned char* blue = green + plane;
+            const std::uint8_t* m = mask + r * cols;
+            unsigned char* o = cur.data();
+            for (std::size_t c = 0; c < cols; ++c) {
+                o[4 * c] = red[c];
+                o[4 * c + 1] = green[c];
+                o[4 * c + 2] = blue[c];
+                o[4 * c + 3] = m[c] != 0 ? 0xff : 0;
+            }
+        } else if (depth == 1) {
+            for (std::size_t b = 0; b < image_bands; ++b) {
                 const unsigned char* src = bytes + b * plane + r * cols;
                 for (std::size_t c = 0; c < cols; ++c) cur[c * bands + b] = src[c];
             }
+            if (mask) {
+                const std::uint8_t* m = mask + r * cols;
+                for (std::size_t c = 0; c < cols; ++c) cur[c * bands + bands - 1] = m[c] != 0 ? 0xff : 0;
+            }
         } else {
-            for (std::size_t b = 0; b < bands; ++b) {
+            for (std::size_t b = 0; b < image_bands; ++b) {
                 const unsigned char* src = bytes + (b * plane + r * cols) * 2;
                 for (std::size_t c = 0; c < cols; ++c) { // PNG is big-endian
                     std::uint16_t v;
                     std::memcpy(&v, src + c * 2, 2);
                     cur[(c * bands + b) * 2] = static_cast<unsigned char>(v >> 8);
                     cur[(c * bands + b) * 2 + 1] = static_cast<unsigned char>(v & 0xffU);
+                }
+            }
+            if (mask) {
+                const std::uint8_t* m = mask + r * cols;
+                for (std::size_t c = 0; c < cols; ++c) {
+                    const unsigned char v = m[c] != 0 ? 0xff : 0;
+                    cur[(c * bands + bands - 1) * 2] = v;
+                    cur[(c * bands + bands - 1) * 2 + 1] = v;
                 }
             }
         }
@@ -115,7 +150,7 @@ std::string encode_png(const AnyArray& a, int level) {
                 best = k;
             }
         }
-        unsigned char* dst = raw.data() + r * (stride + 1);
+        unsigned char* dst = raw.get() + r * (stride + 1);
         dst[0] = types[best];
         std::memcpy(dst + 1, cand[best].data(), stride);
         std::swap(prev, cur);
@@ -123,8 +158,9 @@ std::string encode_png(const AnyArray& a, int level) {
 
     const std::unique_ptr<libdeflate_compressor, CompressorFree> z(libdeflate_alloc_compressor(level));
     if (!z) throw std::bad_alloc();
-    std::vector<unsigned char> idat(libdeflate_zlib_compress_bound(z.get(), raw.size()));
-    const std::size_t n = libdeflate_zlib_compress(z.get(), raw.data(), raw.size(), idat.data(), idat.size());
+    const std::size_t bound = libdeflate_zlib_compress_bound(z.get(), raw_size);
+    const auto idat = std::make_unique_for_overwrite<unsigned char[]>(bound);
+    const std::size_t n = libdeflate_zlib_compress(z.get(), raw.get(), raw_size, idat.get(), bound);
     if (n == 0) throw std::runtime_error("PNG: libdeflate could not compress the rows");
 
     std::string out;
@@ -138,9 +174,19 @@ std::string encode_png(const AnyArray& a, int level) {
     ihdr.push_back(color_type[bands]);
     ihdr.append(3, '\0'); // deflate, adaptive filtering, no interlace
     put_chunk(out, "IHDR", reinterpret_cast<const unsigned char*>(ihdr.data()), ihdr.size()); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): bytes
-    put_chunk(out, "IDAT", idat.data(), n);
+    put_chunk(out, "IDAT", idat.get(), n);
     put_chunk(out, "IEND", nullptr, 0);
     return out;
+}
+
+} // namespace
+
+std::string encode_png(const AnyArray& a, int level) {
+    return write_png(a, nullptr, level);
+}
+
+std::string encode_png_with_alpha(const AnyArray& a, const Array<std::uint8_t>& alpha, int level) {
+    return write_png(a, &alpha, level);
 }
 
 } // namespace rastio::serve

@@ -14,5 +14,8 @@ namespace rastio::serve {
 /// smallest sum of magnitudes, as libpng's heuristic; `level` is libdeflate's (1..12).
 /// Throws std::invalid_argument for other dtypes or band counts, std::bad_alloc when out of memory.
 std::string encode_png(const AnyArray& a, int level = 2);
+/// As encode_png, with `alpha` (1, rows, cols) as one more band: 0 where it is 0, else the
+/// dtype's maximum (what a mask band written into the array would give, without that copy).
+std::string encode_png_with_alpha(const AnyArray& a, const Array<std::uint8_t>& alpha, int level = 2);
 
 } // namespace rastio::serve

@@ -264,7 +264,7 @@ std::string encode(const ImageData& img, Format f, bool return_mask) {
             if (bands != 1 && bands != 3) bad_param("bidx", "png needs 1 or 3 bands, got " + std::to_string(bands));
             const AnyArray a = image_dtype(img.data, true);
             // Our own rows and libdeflate instead of GDAL's PNG driver (libpng + zlib): see png.hpp.
-            return encode_png(with_extra_band(a, return_mask ? &img.mask : nullptr));
+            return return_mask ? encode_png_with_alpha(a, img.mask) : encode_png(a);
         }
         case Format::jpeg: {
             if (bands != 1 && bands != 3) bad_param("bidx", "jpeg needs 1 or 3 bands, got " + std::to_string(bands));

@@ -2,6 +2,7 @@
 #include "sources.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <filesystem>
 #include <memory>
@@ -210,6 +211,25 @@ const Dataset& DatasetCache::overview(const Dataset& base, int level) {
         return it->second;
     }
     throw std::logic_error("DatasetCache::overview: the dataset is not from this cache");
+}
+
+TileWarper* DatasetCache::tile_warper(const Dataset& base, int level, const CRS& crs, int rows, int cols,
+                                      Resampling resampling, std::optional<double> nodata) {
+    for (auto& e : m_entries) {
+        if (&e.dataset != &base) continue;
+        char nd[40] = "-";
+        if (nodata) std::snprintf(nd, sizeof nd, "%.17g", *nodata);
+        std::string key = std::to_string(level) + "|" + std::to_string(rows) + "x" + std::to_string(cols) + "|" +
+                          std::to_string(static_cast<int>(resampling)) + "|" + nd + "|" + crs.to_wkt();
+        auto it = e.warpers.find(key);
+        if (it == e.warpers.end()) {
+            if (e.warpers.size() >= 32) e.warpers.clear();
+            const Dataset& src = level >= 0 ? overview(base, level) : base;
+            it = e.warpers.emplace(std::move(key), TileWarper::make(src, crs, rows, cols, resampling, nodata)).first;
+        }
+        return it->second.get();
+    }
+    throw std::logic_error("DatasetCache::tile_warper: the dataset is not from this cache");
 }
 
 BodyRaster open_body(const SourcePolicy& policy, std::string&& body) {

@@ -16,6 +16,8 @@
 #include <rastio/memory_file.hpp>
 #include <rastio/serve/server.hpp>
 
+#include "tile_warp.hpp"
+
 namespace rastio::serve {
 
 /// The checks, built once from the Config; immutable and shared by all workers.
@@ -62,6 +64,11 @@ public:
     /// Overview `level` (0: the first) of `base`, a dataset this cache returned, opened once and
     /// kept with it (its decoded blocks stay in GDAL's cache across tiles). Borrowed as get().
     const Dataset& overview(const Dataset& base, int level);
+    /// The tile warper of `base` (overview `level`, -1: the full resolution) into `crs` at
+    /// rows x cols with `resampling` and `nodata` (see TileWarper::make), made on first use and kept with the dataset (so a changed
+    /// file drops it too); nullptr when TileWarper does not cover that view. Borrowed as get().
+    TileWarper* tile_warper(const Dataset& base, int level, const CRS& crs, int rows, int cols, Resampling resampling,
+                            std::optional<double> nodata = std::nullopt);
     std::size_t size() const noexcept { return m_entries.size(); }
     /// How many opens happened (tests check that the cache hits and revalidates).
     std::uint64_t opens() const noexcept { return m_opens; }
@@ -73,6 +80,8 @@ private:
         std::uint64_t size = 0;
         Dataset dataset;
         std::map<int, Dataset> overviews;
+        /// Declared last: they read through the datasets above, and go first.
+        std::map<std::string, std::unique_ptr<TileWarper>> warpers;
     };
     std::size_t m_capacity;
     std::list<Entry> m_entries;

@@ -14,6 +14,7 @@
 #include "routes.hpp"
 #include "serve_fixture.hpp"
 #include "sources.hpp"
+#include "tile_warp.hpp"
 
 namespace rastio::serve {
 namespace {
@@ -377,6 +378,241 @@ TEST_F(ServeHandlers, TileMatchesAWarpedVRTReadOfTheSameBounds) {
     (void)minz;
 }
 
+// A 512x512 RGB uint8 GeoTIFF in UTM 18N (2 m pixels, 256 blocks, overviews 2 and 4) with
+// values that change from pixel to pixel, so that a pixel taken from a neighbour shows.
+void write_utm_rgb(const std::string& path, int seed, std::optional<double> nodata = std::nullopt) {
+    auto ds = rastio::open(path, "w",
+                           Profile{.driver = "GTiff", .width = 512, .height = 512, .count = 3, .dtype = DType::uint8,
+                                   .crs = CRS::from_epsg(32618), .transform = Affine::from_origin(500000, 4500000, 2, 2),
+                                   .nodata = nodata,
+                                   .options = {{"TILED", "YES"}, {"BLOCKXSIZE", "256"}, {"BLOCKYSIZE", "256"}}});
+    Array<std::uint8_t> a(Shape{3, 512, 512});
+    std::uint32_t x = static_cast<std::uint32_t>(seed) * 2654435761U + 1;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        x = x * 1664525U + 1013904223U;
+        a.data()[i] = static_cast<std::uint8_t>(x >> 24);
+    }
+    ds.write(a);
+    ds.build_overviews({2, 4});
+    ds.close();
+}
+
+// The tiles of `tms` at zoom z that meet `ds`'s bounds (in the set's CRS).
+std::vector<std::pair<long long, long long>> tiles_over(const Dataset& ds, const TileMatrixSet& tms, int z) {
+    const Bounds b = rastio::transform_bounds(ds.crs(), tms.crs, ds.bounds());
+    const double w = tms.extent_x / static_cast<double>(tms.matrix_width(z)), h = w; // square tiles
+    std::vector<std::pair<long long, long long>> out;
+    for (auto x = static_cast<long long>((b.left - tms.left) / w); x <= static_cast<long long>((b.right - tms.left) / w); ++x)
+        for (auto y = static_cast<long long>((tms.top - b.top) / h); y <= static_cast<long long>((tms.top - b.bottom) / h); ++y)
+            out.emplace_back(x, y);
+    return out;
+}
+
+// What read_part cuts without the warper: a WarpedVRT (share_source) over the grid, with p's
+// nodata as both nodata values, or the source's, or (neither) adding alpha.
+ImageData through_vrt(const Dataset& src, const CRS& crs, const Affine& grid, int rows, int cols, const ImageParams& p) {
+    WarpedVRTOptions o{.crs = crs, .transform = grid, .width = cols, .height = rows, .resampling = p.resampling, .share_source = true};
+    if (p.nodata) {
+        o.src_nodata = p.nodata;
+        o.nodata = p.nodata;
+    } else if (!src.nodata()) {
+        o.add_alpha = true;
+    }
+    WarpedVRT vrt(src, o);
+    ImageParams q = p;
+    q.nodata.reset();
+    return read_image(vrt, q, std::nullopt, rows, cols);
+}
+
+void expect_same(const ImageData& got, const ImageData& want, const std::string& what) {
+    ASSERT_EQ(got.data.shape(), want.data.shape()) << what;
+    const auto g = got.data.as<std::uint8_t>().values(), w = want.data.as<std::uint8_t>().values();
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < g.size(); ++i) differ += g[i] != w[i];
+    EXPECT_EQ(differ, 0u) << what << ": pixels differ";
+    const auto gm = got.mask.values(), wm = want.mask.values();
+    ASSERT_EQ(gm.size(), wm.size()) << what;
+    differ = 0;
+    for (std::size_t i = 0; i < gm.size(); ++i) differ += gm[i] != wm[i];
+    EXPECT_EQ(differ, 0u) << what << ": masks differ";
+}
+
+TEST(ServeTileWarper, ReusedAcrossTilesItCutsWhatAWarpedVRTReads) {
+    ServedFolder folder;
+    const std::string path = folder.path("utm.tif");
+    write_utm_rgb(path, 1);
+    const Dataset full = rastio::open(path);
+    std::vector<Dataset> levels;
+    levels.push_back(rastio::open(path));
+    for (int level = 0; level < 2; ++level) levels.push_back(rastio::open(path, "r", Options{{"OVERVIEW_LEVEL", std::to_string(level)}}));
+    std::size_t compared = 0, valid = 0;
+    for (const char* id : {"WebMercatorQuad", "WorldCRS84Quad"}) {
+        const TileMatrixSet tms = *tile_matrix_set(id);
+        for (std::size_t level = 0; level < levels.size(); ++level) {
+            for (const auto& [size, r] : {std::pair{256, Resampling::nearest}, std::pair{512, Resampling::nearest},
+                                          std::pair{256, Resampling::bilinear}}) {
+                if (level == 2 && (size != 256 || r != Resampling::nearest)) continue; // keep the test short
+                ImageParams p;
+                p.bands = {1, 2, 3};
+                p.resampling = r;
+                // One warper for every tile of this source, CRS, size and resampling.
+                auto w = TileWarper::make(levels[level], tms.crs, size, size, r);
+                ASSERT_TRUE(w) << id;
+                for (int z = 14; z <= 16; ++z) {
+                    auto tiles = tiles_over(full, tms, z);
+                    tiles.resize(std::min<std::size_t>(tiles.size(), 3)); // keep the test short
+                    for (const auto& [x, y] : tiles) {
+                        const Bounds tb = tms.tile_bounds(z, x, y);
+                        const Affine grid((tb.right - tb.left) / size, 0, tb.left, 0, -(tb.top - tb.bottom) / size, tb.top);
+                        const auto got = w->cut(grid, p.bands);
+                        ASSERT_TRUE(got.has_value()) << id << " " << z << "/" << x << "/" << y;
+                        const std::string what = std::string(id) + " level " + std::to_string(level) + " " + std::to_string(z) + "/" +
+                                                 std::to_string(x) + "/" + std::to_string(y) + " size " + std::to_string(size);
+                        expect_same(*got, through_vrt(levels[level], tms.crs, grid, size, size, p), what);
+                        ++compared;
+                        for (const auto v : got->mask.values()) valid += v != 0;
+                    }
+                }
+                EXPECT_GT(w->cuts(), 2u);
+            }
+        }
+        // A nodata value given (0 and 7: the random pixels hold both) on the source and an overview.
+        for (std::size_t level = 0; level < 2; ++level) {
+            for (const double nd : {0.0, 7.0}) {
+                ImageParams p;
+                p.bands = {1, 2, 3};
+                p.nodata = nd;
+                auto w = TileWarper::make(levels[level], tms.crs, 256, 256, Resampling::nearest, nd);
+                ASSERT_TRUE(w) << id;
+                auto tiles = tiles_over(full, tms, 16);
+                tiles.resize(std::min<std::size_t>(tiles.size(), 2));
+                for (const auto& [x, y] : tiles) {
+                    const Bounds tb = tms.tile_bounds(16, x, y);
+                    const Affine grid((tb.right - tb.left) / 256, 0, tb.left, 0, -(tb.top - tb.bottom) / 256, tb.top);
+                    const auto got = w->cut(grid, p.bands);
+                    ASSERT_TRUE(got.has_value());
+                    expect_same(*got, through_vrt(levels[level], tms.crs, grid, 256, 256, p),
+                                std::string(id) + " nodata " + std::to_string(nd) + " level " + std::to_string(level));
+                    std::size_t masked_inside = 0; // nodata pixels among the data, not only outside it
+                    for (std::size_t i = 0; i < got->mask.size(); ++i) masked_inside += got->mask.data()[i] == 0 && got->data.as<std::uint8_t>().data()[i] == nd;
+                    EXPECT_GT(masked_inside, 0u);
+                }
+            }
+        }
+        // Bands picked and reordered, and a bbox-like grid that is not square.
+        auto w = TileWarper::make(full, tms.crs, 80, 100, Resampling::nearest);
+        ASSERT_TRUE(w);
+        const Bounds db = rastio::transform_bounds(full.crs(), tms.crs, full.bounds());
+        const Affine grid((db.right - db.left) / 100, 0, db.left, 0, -(db.top - db.bottom) / 80, db.top);
+        ImageParams p;
+        p.bands = {3, 1};
+        const auto got = w->cut(grid, p.bands);
+        ASSERT_TRUE(got.has_value());
+        expect_same(*got, through_vrt(full, tms.crs, grid, 80, 100, p), std::string(id) + " bbox");
+    }
+    EXPECT_GT(compared, 30u);
+    EXPECT_GT(valid, 100000u); // the tiles hold data, not only what lies outside it
+}
+
+TEST(ServeTileWarper, LeavesToWarpedVRTWhatItDoesNotReproduce) {
+    ServedFolder folder;
+    write_utm_rgb(folder.path("utm.tif"), 2);
+    const Dataset utm = rastio::open(folder.path("utm.tif"));
+    const CRS lonlat = CRS::from_epsg(4326);
+    // A tile holding the north pole: GDAL samples it on a grid; the warper declines.
+    auto w = TileWarper::make(utm, lonlat, 256, 256, Resampling::nearest);
+    ASSERT_TRUE(w);
+    EXPECT_FALSE(w->cut(Affine(0.01, 0, -1, 0, -0.01, 90.5), {1}).has_value());
+    EXPECT_TRUE(w->cut(Affine(0.01, 0, -76, 0, -0.01, 41), {1}).has_value());
+    EXPECT_FALSE(w->cut(Affine(0.01, 0, -76, 0, -0.01, 41), {4}).has_value()); // no band 4
+    // The same CRS on both sides; a band with nodata but none given (that view adds no alpha);
+    // a nodata a uint8 band cannot hold; two bands without nodata: not made.
+    EXPECT_FALSE(TileWarper::make(utm, CRS::from_epsg(32618), 256, 256, Resampling::nearest));
+    EXPECT_FALSE(TileWarper::make(rastio::open(folder.path("small.tif")), lonlat, 256, 256, Resampling::nearest)); // nodata 0
+    EXPECT_TRUE(TileWarper::make(rastio::open(folder.path("small.tif")), lonlat, 256, 256, Resampling::nearest, 0.0));
+    EXPECT_FALSE(TileWarper::make(utm, lonlat, 256, 256, Resampling::nearest, 0.5));
+    EXPECT_FALSE(TileWarper::make(utm, lonlat, 256, 256, Resampling::nearest, 300.0));
+    EXPECT_FALSE(TileWarper::make(utm, lonlat, 256, 256, Resampling::nearest, std::nan("")));
+    {
+        auto two = rastio::open(folder.path("two.tif"), "w",
+                                Profile{.driver = "GTiff", .width = 8, .height = 8, .count = 2, .dtype = DType::uint8,
+                                        .crs = CRS::from_epsg(32618), .transform = Affine::from_origin(500000, 4500000, 2, 2)});
+        two.write(Array<std::uint8_t>(Shape{2, 8, 8}));
+        two.close();
+    }
+    EXPECT_FALSE(TileWarper::make(rastio::open(folder.path("two.tif")), lonlat, 256, 256, Resampling::nearest));
+}
+
+TEST_F(ServeHandlers, TilesOfAProjectedRasterReuseTheWorkersWarperAndSeeAChangedFile) {
+    write_utm_rgb(folder.path("utm.tif"), 3);
+    const TileMatrixSet tms = *tile_matrix_set("WebMercatorQuad");
+    auto check = [&](int z, long long x, long long y) {
+        const Response r = get("/cog/tiles/WebMercatorQuad/" + std::to_string(z) + "/" + std::to_string(x) + "/" + std::to_string(y) + ".png",
+                               {{"url", "utm.tif"}});
+        ASSERT_EQ(r.status, 200) << r.body;
+        const AnyArray tile = test::decode(r.body);
+        ASSERT_EQ(tile.shape(), (Shape{4, 256, 256}));
+        // Full resolution at zoom 16 (the source's 2 m is finer than the tile's 2.4 m).
+        const Dataset ds = rastio::open(folder.path("utm.tif"));
+        const Bounds tb = tms.tile_bounds(z, x, y);
+        ImageParams p;
+        p.bands = {1, 2, 3};
+        const ImageData want = through_vrt(ds, tms.crs, Affine((tb.right - tb.left) / 256, 0, tb.left, 0, -(tb.top - tb.bottom) / 256, tb.top),
+                                           256, 256, p);
+        const auto& t = tile.as<std::uint8_t>();
+        const auto& e = want.data.as<std::uint8_t>();
+        std::size_t differ = 0, valid = 0;
+        for (std::size_t i = 0; i < 256; ++i)
+            for (std::size_t j = 0; j < 256; ++j) {
+                valid += t(3, i, j) != 0;
+                differ += t(3, i, j) != want.mask(0, i, j);
+                for (std::size_t b = 0; b < 3; ++b) differ += t(3, i, j) != 0 && t(b, i, j) != e(b, i, j);
+            }
+        EXPECT_GT(valid, 1000u);
+        EXPECT_EQ(differ, 0u) << z << "/" << x << "/" << y;
+    };
+    const Dataset ds = rastio::open(folder.path("utm.tif"));
+    const auto tiles = tiles_over(ds, tms, 16);
+    ASSERT_GE(tiles.size(), 2u);
+    for (const auto& [x, y] : tiles) check(16, x, y);
+    const Dataset& cached = cache.get(policy, folder.path("utm.tif"));
+    TileWarper* w = cache.tile_warper(cached, -1, tms.crs, 256, 256, Resampling::nearest);
+    ASSERT_NE(w, nullptr);
+    EXPECT_GE(w->cuts(), tiles.size()); // one warper cut them all
+    // A source with its own nodata (0): the warper in its nodata case, the mask where all bands are 0.
+    write_utm_rgb(folder.path("utm_nodata.tif"), 5, 0.0);
+    {
+        const Dataset nd = rastio::open(folder.path("utm_nodata.tif"));
+        const auto [x, y] = tiles.front();
+        const Response r = get("/cog/tiles/WebMercatorQuad/16/" + std::to_string(x) + "/" + std::to_string(y) + ".png", {{"url", "utm_nodata.tif"}});
+        ASSERT_EQ(r.status, 200) << r.body;
+        const AnyArray tile = test::decode(r.body);
+        const Bounds tb = tms.tile_bounds(16, x, y);
+        ImageParams p;
+        p.bands = {1, 2, 3};
+        const ImageData want = through_vrt(nd, tms.crs, Affine((tb.right - tb.left) / 256, 0, tb.left, 0, -(tb.top - tb.bottom) / 256, tb.top),
+                                           256, 256, p);
+        const auto& t = tile.as<std::uint8_t>();
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < 256; ++i)
+            for (std::size_t j = 0; j < 256; ++j) {
+                differ += t(3, i, j) != want.mask(0, i, j);
+                for (std::size_t b = 0; b < 3; ++b) differ += t(b, i, j) != want.data.as<std::uint8_t>()(b, i, j);
+            }
+        EXPECT_EQ(differ, 0u);
+        const Dataset& cached_nd = cache.get(policy, folder.path("utm_nodata.tif"));
+        TileWarper* wn = cache.tile_warper(cached_nd, -1, tms.crs, 256, 256, Resampling::nearest, 0.0);
+        ASSERT_NE(wn, nullptr);
+        EXPECT_EQ(wn->cuts(), 1u);
+    }
+    // The file changes: the dataset is reopened and its warpers made again, on the new pixels.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    write_utm_rgb(folder.path("utm.tif"), 4);
+    const auto opens = cache.opens();
+    for (const auto& [x, y] : tiles) check(16, x, y);
+    EXPECT_EQ(cache.opens(), opens + 1);
+}
+
 TEST_F(ServeHandlers, WorldCRS84QuadTileAndTileJson) {
     RASTIO_REQUIRE_COG(folder);
     Response r = get("/cog/WorldCRS84Quad/tilejson.json", {{"url", "cogeo.tif"}, {"bidx", "1"}});
@@ -498,9 +734,26 @@ TEST(ServePng, EncodesWhatGdalDecodes) {
                 EXPECT_EQ(back.dtype(), t);
                 EXPECT_EQ(std::memcmp(back.bytes().data(), a.bytes().data(), a.bytes().size()), 0)
                     << bands << " bands of " << to_string(t) << (noise ? ", noise" : ", ramps");
+                if (bands == 2 || bands == 4) continue;
+                // A mask as one more band: 0 stays 0, any other value is the dtype's maximum.
+                Array<std::uint8_t> mask(Shape{1, rows, cols});
+                for (auto& m : mask.values()) m = static_cast<std::uint8_t>(next() >> 29); // 0..7: some 0
+                const AnyArray with = test::decode(encode_png_with_alpha(a, mask));
+                ASSERT_EQ(with.shape(), (Shape{bands + 1, rows, cols}));
+                const std::size_t plane = rows * cols, size = t == DType::uint16 ? 2 : 1;
+                EXPECT_EQ(std::memcmp(with.bytes().data(), a.bytes().data(), a.bytes().size()), 0) << bands << " bands + alpha";
+                for (std::size_t i = 0; i < plane; ++i) {
+                    const double alpha = t == DType::uint16 ? with.as<std::uint16_t>().data()[bands * plane + i]
+                                                            : with.as<std::uint8_t>().data()[bands * plane + i];
+                    ASSERT_EQ(alpha, mask.data()[i] == 0 ? 0.0 : (size == 2 ? 65535.0 : 255.0)) << "pixel " << i;
+                }
             }
         }
     }
+    EXPECT_THROW(encode_png_with_alpha(AnyArray(DType::uint8, Shape{4, 2, 2}), Array<std::uint8_t>(Shape{1, 2, 2})),
+                 std::invalid_argument);
+    EXPECT_THROW(encode_png_with_alpha(AnyArray(DType::uint8, Shape{3, 2, 2}), Array<std::uint8_t>(Shape{1, 2, 3})),
+                 std::invalid_argument);
     EXPECT_THROW(encode_png(AnyArray(DType::float32, Shape{1, 2, 2})), std::invalid_argument);
     EXPECT_THROW(encode_png(AnyArray(DType::uint8, Shape{5, 2, 2})), std::invalid_argument);
 }
