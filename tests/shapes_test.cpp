@@ -50,7 +50,7 @@ TEST(ShapesTest, ForEachShapeGivesWhatShapesReturnsInOrder) {
     EXPECT_EQ(i, all.size());
 }
 
-TEST(ShapesTest, SinkExceptionStopsPolygonizingAndIsRethrown) {
+TEST(ShapesTest, SinkExceptionEndsTheShapesAndIsRethrown) {
     const auto a = cells(20, 20);
     int calls = 0;
     EXPECT_THROW(for_each_shape(a, {}, [&](RegionShape&&) {

@@ -273,7 +273,8 @@ std::vector<RegionShape> shapes(const BandRef& source, const ShapesOptions& opti
 std::vector<RegionShape> shapes(const MaskedArray& source, const ShapesOptions& options = {});
 
 /// The same, handing each shape to `sink` as soon as GDAL completes it, in the same order;
-/// nothing is kept. An exception `sink` throws stops the polygonizing and is rethrown.
+/// nothing is kept. An exception `sink` throws is rethrown once GDAL has finished its pass (GDAL
+/// 3.6 leaks when stopped early); no later shape reaches `sink`.
 void for_each_shape(const BandRef& source, const ShapesOptions& options,
                     const std::function<void(RegionShape&&)>& sink);
 

@@ -242,8 +242,10 @@ public:
     const std::exception_ptr& failure() const noexcept { return m_failure; }
 
 protected:
+    // After the sink throws, GDAL still gets OGRERR_NONE and finishes its pass: GDAL 3.6's
+    // polygonizer leaks the polygons it has pending when a feature cannot be written.
     OGRErr ICreateFeature(OGRFeature* feature) override {
-        if (m_failure) return OGRERR_FAILURE;
+        if (m_failure) return OGRERR_NONE;
         try {
             RegionShape s;
             // As rasterio reads its Memory layer: the field as an int, or as a double for floats.
@@ -253,7 +255,7 @@ protected:
             return OGRERR_NONE;
         } catch (...) {
             m_failure = std::current_exception();
-            return OGRERR_FAILURE;
+            return OGRERR_NONE;
         }
     }
 
