@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cmath>
 #include <memory>
-#include <sstream>
 
 #include <rastio/merge.hpp>
 
@@ -26,19 +25,6 @@ struct MergeCliOptions {
     bool target_aligned_pixels = false;
 };
 
-/// rio's --bounds: "left bottom right top" or "[left, bottom, right, top]".
-rastio::Bounds parse_bounds(std::string text) {
-    for (auto& c : text)
-        if (c == '[' || c == ']' || c == ',') c = ' ';
-    std::istringstream in(text);
-    double v[4];
-    for (double& x : v)
-        if (!(in >> x)) throw Failure("invalid --bounds (left bottom right top)", "", exit_usage);
-    std::string rest;
-    if (in >> rest) throw Failure("invalid --bounds (left bottom right top)", "", exit_usage);
-    return {v[0], v[1], v[2], v[3]};
-}
-
 void run_merge(MergeCliOptions o) {
     // rio's resolve_inout: with -o every positional is an input, else the last one is the output.
     if (o.output.empty()) {
@@ -48,7 +34,7 @@ void run_merge(MergeCliOptions o) {
     }
     if (o.files.empty()) throw Failure("merge needs at least one input", o.output, exit_usage);
     rastio::MergeOptions mo;
-    if (!o.bounds.empty()) mo.bounds = parse_bounds(o.bounds);
+    if (!o.bounds.empty()) mo.bounds = parse_rio_bounds(o.bounds);
     if (o.res.size() == 1) mo.res = std::pair{o.res[0], o.res[0]};
     if (o.res.size() == 2) mo.res = std::pair{o.res[0], o.res[1]};
     if (o.res.size() > 2) throw Failure("--res takes one value, or two (x then y)", o.output, exit_usage);

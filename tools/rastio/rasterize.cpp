@@ -29,19 +29,6 @@ struct RasterizeCliOptions {
     bool all_touched = false, overwrite = false;
 };
 
-/// rio's --bounds: "left bottom right top" or "[left, bottom, right, top]".
-rastio::Bounds parse_bounds(std::string text) {
-    for (auto& c : text)
-        if (c == '[' || c == ']' || c == ',') c = ' ';
-    std::istringstream in(text);
-    double v[4];
-    for (double& x : v)
-        if (!(in >> x)) throw Failure("invalid --bounds (left bottom right top)", "", exit_usage);
-    std::string rest;
-    if (in >> rest) throw Failure("invalid --bounds (left bottom right top)", "", exit_usage);
-    return {v[0], v[1], v[2], v[3]};
-}
-
 /// rio's cast: a whole number is an integer, so that rasterize does not make floats.
 rastio::BurnValue as_number(double v) {
     if (std::isfinite(v) && v == std::trunc(v) && std::abs(v) < 9.2e18) return static_cast<std::int64_t>(v);
@@ -196,7 +183,7 @@ void run_rasterize(RasterizeCliOptions o) {
         profile.count = 1;
         ro.dtype = profile.dtype;
     } else {
-        const rastio::Bounds b = o.bounds.empty() ? geojson_bounds : parse_bounds(o.bounds);
+        const rastio::Bounds b = o.bounds.empty() ? geojson_bounds : parse_rio_bounds(o.bounds);
         if (src_crs.is_geographic() && (b.left < -180 || b.right > 180 || b.bottom < -80 || b.top > 80)) {
             throw Failure("invalid --bounds: Bounds are beyond the valid extent for EPSG:4326.", o.output, exit_usage);
         }
