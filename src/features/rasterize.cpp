@@ -2,18 +2,23 @@
 // Python numbers: all integers are an int64 array, any float makes it float64), its splitting of
 // multi-part geometries, then one GDALRasterizeGeometries call onto a MEM dataset whose band is
 // the output array itself.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <exception>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <cpl_conv.h>
 #include <cpl_json.h>
 #include <gdal_alg.h>
+#include <gdal_priv.h>
 #include <ogr_api.h>
 #include <ogr_geometry.h>
 
@@ -474,13 +479,17 @@ std::string cast_error(const char* what, DType t) {
     return std::string(what) + " cannot be cast to specified dtype: " + std::string(to_string(t));
 }
 
+/// The rasterize options GDAL takes.
+detail::StringList burn_options(bool all_touched, MergeAlg merge_alg) {
+    detail::StringList opts;
+    if (all_touched) opts.add("ALL_TOUCHED", "TRUE");
+    if (merge_alg == MergeAlg::add) opts.add("MERGE_ALG", "ADD");
+    return opts;
+}
+
 /// Burns into band 1 of a MEM dataset over `out`'s pixels.
-void burn(AnyArray& out, const Burnable& b, const Affine& transform, bool all_touched, MergeAlg merge_alg) {
+void burn_whole(AnyArray& out, const Burnable& b, const Affine& transform, bool all_touched, MergeAlg merge_alg) {
     const Shape& s = out.shape();
-    if (s[1] > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
-        s[2] > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-        throw ArgumentError("rasterize: the array is too large for GDAL");
-    }
     GDALDriverH driver = GDALGetDriverByName("MEM");
     ErrorCapture errors;
     MemDataset ds(GDALCreate(driver, "", static_cast<int>(s[2]), static_cast<int>(s[1]), 0, GDT_Byte, nullptr));
@@ -498,9 +507,7 @@ void burn(AnyArray& out, const Burnable& b, const Affine& transform, bool all_to
     }
     std::array<double, 6> gt = transform.to_gdal();
     GDALSetGeoTransform(h, gt.data());
-    detail::StringList opts;
-    if (all_touched) opts.add("ALL_TOUCHED", "TRUE");
-    if (merge_alg == MergeAlg::add) opts.add("MERGE_ALG", "ADD");
+    detail::StringList opts = burn_options(all_touched, merge_alg);
     int band = 1;
     // GDAL takes non-const arrays it only reads.
     auto* geoms = const_cast<OGRGeometryH*>(b.geoms.data()); // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
@@ -510,6 +517,225 @@ void burn(AnyArray& out, const Burnable& b, const Affine& transform, bool all_to
     if (err != CE_None || errors.failed()) errors.throw_io("rasterize: GDAL could not burn the shapes", "MEM");
     ds.reset();
     if (errors.failed()) errors.throw_io("rasterize: GDAL could not burn the shapes", "MEM");
+}
+
+// --- burning in strips, one thread each ----------------------------------------------------
+
+/// The band of a StripDataset: rows [m_first, m_last) are those of the output array; other rows
+/// read as zeros and drop what is written to them. Borrows the array.
+class StripBand final : public GDALRasterBand {
+public:
+    StripBand(GDALDataset* ds, AnyArray& out, int first, int last) : m_data(static_cast<std::byte*>(out.data())),
+          m_esize(dtype_size(out.dtype())), m_line(m_esize * out.shape()[2]), m_first(first), m_last(last) {
+        poDS = ds;
+        nBand = 1;
+        eDataType = detail::to_gdal(out.dtype());
+        nRasterXSize = static_cast<int>(out.shape()[2]);
+        nRasterYSize = static_cast<int>(out.shape()[1]);
+        nBlockXSize = nRasterXSize; // one row a block, as MEM: GDAL then burns in whole-width chunks
+        nBlockYSize = 1;
+        eAccess = GA_Update;
+    }
+
+protected:
+    CPLErr IReadBlock(int, int y, void* data) override {
+        copy_row(GF_Read, y, 0, nRasterXSize, data, eDataType, static_cast<GSpacing>(m_esize));
+        return CE_None;
+    }
+    CPLErr IWriteBlock(int, int y, void* data) override {
+        copy_row(GF_Write, y, 0, nRasterXSize, data, eDataType, static_cast<GSpacing>(m_esize));
+        return CE_None;
+    }
+    CPLErr IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void* data, int buf_w, int buf_h, GDALDataType type,
+                     GSpacing pixel_space, GSpacing line_space, GDALRasterIOExtraArg* extra) override {
+        if (buf_w != w || buf_h != h) {
+            return GDALRasterBand::IRasterIO(rw, x, y, w, h, data, buf_w, buf_h, type, pixel_space, line_space, extra);
+        }
+        auto* rows = static_cast<std::byte*>(data);
+        for (int i = 0; i < h; ++i) copy_row(rw, y + i, x, w, rows + i * line_space, type, pixel_space);
+        return CE_None;
+    }
+
+private:
+    /// Moves `w` pixels of row `y` from column `x` between the array and `buf` (GDAL's copy and
+    /// conversion, as MEM's band does).
+    void copy_row(GDALRWFlag rw, int y, int x, int w, void* buf, GDALDataType type, GSpacing space) const {
+        const auto esize = static_cast<int>(m_esize);
+        if (y < m_first || y >= m_last) {
+            if (rw == GF_Read) {
+                const double zero = 0;
+                GDALCopyWords64(&zero, GDT_Float64, 0, buf, type, static_cast<int>(space), w);
+            }
+            return;
+        }
+        std::byte* row = m_data + static_cast<std::size_t>(y) * m_line + static_cast<std::size_t>(x) * m_esize;
+        if (rw == GF_Read) {
+            GDALCopyWords64(row, eDataType, esize, buf, type, static_cast<int>(space), w);
+        } else {
+            GDALCopyWords64(buf, type, static_cast<int>(space), row, eDataType, esize, w);
+        }
+    }
+
+    std::byte* m_data;
+    std::size_t m_esize;
+    std::size_t m_line;
+    int m_first;
+    int m_last;
+};
+
+/// A dataset of the whole output's size and geotransform, writing only one strip of its rows
+/// (StripBand). GDAL burns every shape in the whole output's pixel coordinates and in the same
+/// row chunks as over a MEM dataset of that size, so each pixel of the strip gets what one call
+/// over the whole array gives it.
+class StripDataset final : public GDALDataset {
+public:
+    StripDataset(AnyArray& out, const std::array<double, 6>& gt, int first, int last) : m_gt(gt) {
+        nRasterXSize = static_cast<int>(out.shape()[2]);
+        nRasterYSize = static_cast<int>(out.shape()[1]);
+        eAccess = GA_Update;
+        SetBand(1, new StripBand(this, out, first, last)); // NOLINT(cppcoreguidelines-owning-memory): the dataset owns it
+    }
+    CPLErr GetGeoTransform(double* gt) override {
+        std::copy(m_gt.begin(), m_gt.end(), gt);
+        return CE_None;
+    }
+
+private:
+    std::array<double, 6> m_gt;
+};
+
+/// The shapes of one strip of rows, in the order of all shapes, and what burning them gave.
+struct Strip {
+    int first = 0, last = 0;
+    std::vector<OGRGeometryH> geoms;
+    std::vector<double> burn;
+    std::vector<Warning> warnings;
+    std::exception_ptr error;
+};
+
+/// Burns `strip`'s shapes into its rows of `out`; errors and warnings stay in `strip`.
+void burn_strip(AnyArray& out, Strip& strip, const std::array<double, 6>& gt, bool all_touched,
+                MergeAlg merge_alg) noexcept {
+    try {
+        ErrorCapture errors(WarningPolicy::drop);
+        {
+            StripDataset ds(out, gt, strip.first, strip.last);
+            detail::StringList opts = burn_options(all_touched, merge_alg);
+            int band = 1;
+            const CPLErr err = GDALRasterizeGeometries(GDALDataset::ToHandle(&ds), 1, &band,
+                                                       static_cast<int>(strip.geoms.size()), strip.geoms.data(), nullptr,
+                                                       nullptr, strip.burn.data(), opts.get(), nullptr, nullptr);
+            strip.warnings = errors.warnings();
+            if (err != CE_None || errors.failed()) errors.throw_io("rasterize: GDAL could not burn the shapes", "MEM");
+        }
+        if (errors.failed()) errors.throw_io("rasterize: GDAL could not burn the shapes", "MEM");
+    } catch (...) {
+        strip.error = std::current_exception();
+    }
+}
+
+/// The rows of `out` each shape may touch, from its envelope and the inverse geotransform, two
+/// rows wider each way than GDAL's own rounding could reach: shapes outside a strip by that
+/// margin are left out of it, others burnt there (rows outside the strip are dropped anyway).
+/// Returns false when the geotransform has no inverse (GDAL then reports it, on one thread).
+bool shape_rows(const Burnable& b, const std::array<double, 6>& gt, std::vector<std::pair<double, double>>& rows,
+                double& work) {
+    std::array<double, 6> inv{};
+    std::array<double, 6> fwd = gt;
+    if (!GDALInvGeoTransform(fwd.data(), inv.data())) return false;
+    rows.resize(b.geoms.size());
+    work = 0;
+    for (std::size_t i = 0; i < b.geoms.size(); ++i) {
+        OGREnvelope e;
+        OGRGeometry::FromHandle(b.geoms[i])->getEnvelope(&e);
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        double left = lo, right = hi;
+        for (const double x : {e.MinX, e.MaxX}) {
+            for (const double y : {e.MinY, e.MaxY}) {
+                const double row = inv[3] + x * inv[4] + y * inv[5];
+                const double col = inv[0] + x * inv[1] + y * inv[2];
+                lo = std::min(lo, row);
+                hi = std::max(hi, row);
+                left = std::min(left, col);
+                right = std::max(right, col);
+            }
+        }
+        if (!std::isfinite(lo) || !std::isfinite(hi)) {
+            lo = -std::numeric_limits<double>::infinity();
+            hi = std::numeric_limits<double>::infinity();
+        } else {
+            lo = std::floor(lo) - 2;
+            hi = std::floor(hi) + 2;
+        }
+        rows[i] = {lo, hi};
+        // A shape costs about its pixels plus a fixed part (its transform and edge lists).
+        const double area = (std::min(hi, 1e9) - std::max(lo, -1e9)) * std::max(1.0, std::min(right - left, 1e9));
+        work += 64 + (std::isfinite(area) ? area : 1e18);
+    }
+    return true;
+}
+
+/// How many strips to burn in: RASTIO_RASTERIZE_STRIPS (a configuration option, so that tests
+/// can force small strips) or, when the shapes are work enough to pay for threads, one per CPU.
+unsigned strip_count(double work, std::size_t rows, std::size_t cols) {
+    if (const char* forced = CPLGetConfigOption("RASTIO_RASTERIZE_STRIPS", nullptr)) {
+        const long n = std::strtol(forced, nullptr, 10);
+        return static_cast<unsigned>(std::clamp<long>(n, 1, static_cast<long>(std::min<std::size_t>(rows, 64))));
+    }
+    const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+    // Each strip also reads and writes the whole array once (GDAL's chunk): below a quarter
+    // million pixels of shapes, or an eighth of the array, one thread is as quick.
+    const double pixels = static_cast<double>(rows) * static_cast<double>(cols);
+    if (cpus == 1 || work < std::max(262144.0, pixels / 8)) return 1;
+    return static_cast<unsigned>(std::min<std::size_t>({cpus, rows / 16, 64}));
+}
+
+/// Burns `b` into `out`: over the whole array at once, or in strips of rows on several threads
+/// with the same result.
+void burn(AnyArray& out, const Burnable& b, const Affine& transform, bool all_touched, MergeAlg merge_alg) {
+    const Shape& s = out.shape();
+    if (s[1] > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+        s[2] > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        throw ArgumentError("rasterize: the array is too large for GDAL");
+    }
+    const std::array<double, 6> gt = transform.to_gdal();
+    std::vector<std::pair<double, double>> rows;
+    double work = 0;
+    const unsigned n = shape_rows(b, gt, rows, work) ? strip_count(work, s[1], s[2]) : 1;
+    if (n <= 1) {
+        burn_whole(out, b, transform, all_touched, merge_alg);
+        return;
+    }
+    const int height = static_cast<int>(s[1]);
+    std::vector<Strip> strips(n);
+    for (unsigned k = 0; k < n; ++k) {
+        Strip& strip = strips[k];
+        strip.first = static_cast<int>(static_cast<long long>(height) * k / n);
+        strip.last = static_cast<int>(static_cast<long long>(height) * (k + 1) / n);
+        for (std::size_t i = 0; i < b.geoms.size(); ++i) {
+            if (rows[i].second < strip.first || rows[i].first >= strip.last) continue;
+            strip.geoms.push_back(b.geoms[i]);
+            strip.burn.push_back(b.burn[i]);
+        }
+    }
+    {
+        std::vector<std::jthread> pool; // joined when the block ends, also when starting one throws
+        pool.reserve(n - 1);
+        for (unsigned k = 1; k < n; ++k) {
+            pool.emplace_back([&, k] { burn_strip(out, strips[k], gt, all_touched, merge_alg); });
+        }
+        burn_strip(out, strips[0], gt, all_touched, merge_alg);
+    }
+    std::vector<std::string> seen;
+    for (const Strip& strip : strips) {
+        for (const Warning& w : strip.warnings) {
+            if (std::find(seen.begin(), seen.end(), w.message) != seen.end()) continue;
+            seen.push_back(w.message);
+            deliver_warning(w);
+        }
+    }
+    for (const Strip& strip : strips)
+        if (strip.error) std::rethrow_exception(strip.error);
 }
 
 } // namespace
