@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <exception>
+#include <iterator>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -422,51 +423,105 @@ struct Burnable {
     std::vector<BurnValue> values;   ///< one per valid shape (numpy's shape_values)
 };
 
-Burnable parse_shapes(const std::vector<GeometryValue>& shapes, const BurnValue& default_value) {
-    detail::ensure_gdal();
+/// What parsing some of the shapes gave: the shapes, the warnings to deliver (in order) and the
+/// error that stopped it, if one did.
+struct Parsed {
     Burnable b;
-    b.parsed.reserve(shapes.size());
-    b.geoms.reserve(shapes.size());
-    b.burn.reserve(shapes.size());
-    b.values.reserve(shapes.size());
-    for (std::size_t index = 0; index < shapes.size(); ++index) {
-        const std::string& text = shapes[index].geometry.geojson();
-        OgrGeometry g(OGRGeometry::ToHandle(FastGeometryReader(text).read()));
-        if (!g) {
-            ErrorCapture quiet(WarningPolicy::drop);
-            g.reset(OGR_G_CreateGeometryFromJson(text.c_str()));
-        }
-        if (!g) {
-            CPLJSONDocument doc;
-            bool json = false;
-            {
+    std::vector<Warning> warnings;
+    std::exception_ptr error;
+};
+
+/// Parses shapes [first, last) in order; stops at the first that is not JSON. Never throws.
+void parse_range(const std::vector<GeometryValue>& shapes, std::size_t first, std::size_t last,
+                 const BurnValue& default_value, Parsed& out) noexcept {
+    try {
+        Burnable& b = out.b;
+        b.parsed.reserve(last - first);
+        b.geoms.reserve(last - first);
+        b.burn.reserve(last - first);
+        b.values.reserve(last - first);
+        for (std::size_t index = first; index < last; ++index) {
+            const std::string& text = shapes[index].geometry.geojson();
+            OgrGeometry g(OGRGeometry::ToHandle(FastGeometryReader(text).read()));
+            if (!g) {
                 ErrorCapture quiet(WarningPolicy::drop);
-                json = doc.LoadMemory(text);
+                g.reset(OGR_G_CreateGeometryFromJson(text.c_str()));
             }
-            if (!json) throw ArgumentError("shape at index " + std::to_string(index) + " is not GeoJSON: " + excerpt(text));
-        }
-        auto* h = static_cast<OGRGeometryH>(g.get());
-        if (!h || !is_valid_geom(h)) {
-            deliver_warning(Warning{"Invalid or empty shape " + excerpt(text) + " at index " + std::to_string(index) +
-                                        " will not be rasterized.",
-                                    0, {}});
-            continue;
-        }
-        const BurnValue value = shapes[index].value.value_or(default_value);
-        b.values.push_back(value);
-        const double burn = as_double(value);
-        const OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(h));
-        if (type == wkbMultiPolygon || type == wkbGeometryCollection) {
-            // Part by part, as rasterio does, so that overlapping parts leave no holes.
-            for (int i = 0, n = OGR_G_GetGeometryCount(h); i < n; ++i) {
-                b.geoms.push_back(OGR_G_GetGeometryRef(h, i));
+            if (!g) {
+                CPLJSONDocument doc;
+                bool json = false;
+                {
+                    ErrorCapture quiet(WarningPolicy::drop);
+                    json = doc.LoadMemory(text);
+                }
+                if (!json) throw ArgumentError("shape at index " + std::to_string(index) + " is not GeoJSON: " + excerpt(text));
+            }
+            auto* h = static_cast<OGRGeometryH>(g.get());
+            if (!h || !is_valid_geom(h)) {
+                out.warnings.push_back(Warning{"Invalid or empty shape " + excerpt(text) + " at index " +
+                                                   std::to_string(index) + " will not be rasterized.",
+                                               0, {}});
+                continue;
+            }
+            const BurnValue value = shapes[index].value.value_or(default_value);
+            b.values.push_back(value);
+            const double burn = as_double(value);
+            const OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(h));
+            if (type == wkbMultiPolygon || type == wkbGeometryCollection) {
+                // Part by part, as rasterio does, so that overlapping parts leave no holes.
+                for (int i = 0, n = OGR_G_GetGeometryCount(h); i < n; ++i) {
+                    b.geoms.push_back(OGR_G_GetGeometryRef(h, i));
+                    b.burn.push_back(burn);
+                }
+            } else {
+                b.geoms.push_back(h);
                 b.burn.push_back(burn);
             }
-        } else {
-            b.geoms.push_back(h);
-            b.burn.push_back(burn);
+            b.parsed.push_back(std::move(g));
         }
-        b.parsed.push_back(std::move(g));
+    } catch (...) {
+        out.error = std::current_exception();
+    }
+}
+
+/// Threads to parse on: one per CPU for more than a megabyte of GeoJSON (about 2,000 polygons
+/// of 40 points), else one; RASTIO_RASTERIZE_STRIPS, when set, forces the count (tests).
+unsigned parse_threads(const std::vector<GeometryValue>& shapes) {
+    const std::size_t most = std::max<std::size_t>(1, std::min<std::size_t>(shapes.size(), 64));
+    if (const char* forced = CPLGetConfigOption("RASTIO_RASTERIZE_STRIPS", nullptr)) {
+        return static_cast<unsigned>(std::clamp<long>(std::strtol(forced, nullptr, 10), 1, static_cast<long>(most)));
+    }
+    std::size_t bytes = 0;
+    for (const auto& s : shapes) bytes += s.geometry.geojson().size();
+    const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+    if (cpus == 1 || bytes < (std::size_t{1} << 20)) return 1;
+    return static_cast<unsigned>(std::min<std::size_t>(cpus, most));
+}
+
+/// The shapes' geometries and values, parsed on several threads when there are many; warnings
+/// and the first refusal as a sequential parse gives them.
+Burnable parse_shapes(const std::vector<GeometryValue>& shapes, const BurnValue& default_value) {
+    detail::ensure_gdal();
+    const unsigned n = parse_threads(shapes);
+    std::vector<Parsed> parts(n);
+    {
+        std::vector<std::jthread> pool; // joined when the block ends, also when starting one throws
+        pool.reserve(n - 1);
+        auto range = [&](unsigned k) {
+            parse_range(shapes, shapes.size() * k / n, shapes.size() * (k + 1) / n, default_value, parts[k]);
+        };
+        for (unsigned k = 1; k < n; ++k) pool.emplace_back(range, k);
+        range(0);
+    }
+    if (n == 1 && parts[0].warnings.empty() && !parts[0].error) return std::move(parts[0].b);
+    Burnable b;
+    for (Parsed& part : parts) {
+        for (const Warning& w : part.warnings) deliver_warning(w);
+        if (part.error) std::rethrow_exception(part.error);
+        std::move(part.b.parsed.begin(), part.b.parsed.end(), std::back_inserter(b.parsed));
+        b.geoms.insert(b.geoms.end(), part.b.geoms.begin(), part.b.geoms.end());
+        b.burn.insert(b.burn.end(), part.b.burn.begin(), part.b.burn.end());
+        b.values.insert(b.values.end(), part.b.values.begin(), part.b.values.end());
     }
     return b;
 }
