@@ -3,6 +3,7 @@
 // multi-part geometries, then one GDALRasterizeGeometries call onto a MEM dataset whose band is
 // the output array itself.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -289,9 +290,44 @@ private:
     }
     bool number(double& v) {
         ws();
+        if (fast_number(v)) return true;
         const auto r = std::from_chars(m_p, m_end, v);
         if (r.ec != std::errc()) return false;
         m_p = r.ptr;
+        return true;
+    }
+    /// A decimal of at most 15 significant digits, at most 22 of them after the point and no
+    /// exponent ("523259.097"): its integer digits m and m / 10^k, both exact in a double, give
+    /// the correctly rounded value with one division, as std::from_chars would (Clinger's fast
+    /// path), in a fraction of its time. Anything else: false, with nothing consumed.
+    bool fast_number(double& v) {
+        static constexpr std::array<double, 23> k_pow10 = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                           1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                                           1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        const char* p = m_p;
+        const bool negative = p != m_end && *p == '-';
+        if (negative) ++p;
+        std::uint64_t m = 0;
+        int digits = 0, fraction = 0;
+        bool any = false, point = false;
+        for (; p != m_end; ++p) {
+            if (*p >= '0' && *p <= '9') {
+                any = true;
+                if (m != 0 || *p != '0') ++digits;
+                if (digits > 15) return false;
+                m = m * 10 + static_cast<std::uint64_t>(*p - '0');
+                if (point) ++fraction;
+            } else if (*p == '.' && !point) {
+                point = true;
+            } else {
+                break;
+            }
+        }
+        if (!any || fraction > 22) return false;
+        if (p != m_end && (*p == 'e' || *p == 'E' || *p == 'x' || *p == 'X' || *p == 'p' || *p == 'P')) return false;
+        const double magnitude = static_cast<double>(m) / k_pow10[static_cast<std::size_t>(fraction)];
+        v = negative ? -magnitude : magnitude;
+        m_p = p;
         return true;
     }
     template <class F>
