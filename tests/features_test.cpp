@@ -3,10 +3,13 @@
 // place, MemoryFile datasets, and nothing left behind.
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <rastio/env.hpp>
 #include <rastio/features.hpp>
 #include <rastio/memory_file.hpp>
 
@@ -108,4 +111,68 @@ TEST(FeaturesTest, MaskOnAMemoryFileLeavesNothingBehind) {
     }
     EXPECT_EQ(test::vsimem_entries(), before);
     EXPECT_EQ(test::open_fd_count(), fds);
+}
+
+namespace {
+
+std::size_t thread_count() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+    return n;
+}
+
+/// Shapes on which a change of rounding would show: edges on pixel edges and through pixel
+/// centres, points on pixel corners, lines along grid lines, shapes across every strip border,
+/// overlapping shapes with different values (order matters), and generic ones.
+std::vector<GeometryValue> awkward_shapes() {
+    std::vector<GeometryValue> shapes;
+    auto poly = [&](double x0, double y0, double x1, double y1, std::int64_t v) {
+        shapes.emplace_back(Geometry("{\"type\": \"Polygon\", \"coordinates\": [[[" + std::to_string(x0) + ", " +
+                                     std::to_string(y0) + "], [" + std::to_string(x1) + ", " + std::to_string(y0) +
+                                     "], [" + std::to_string(x1) + ", " + std::to_string(y1) + "], [" +
+                                     std::to_string(x0) + ", " + std::to_string(y1) + "], [" + std::to_string(x0) +
+                                     ", " + std::to_string(y0) + "]]]}"),
+                            v);
+    };
+    // 0.1 units a pixel from (100.3, 50.7): pixel edges are not exact in binary.
+    for (int i = 0; i < 40; ++i) {
+        const double x0 = 100.3 + 0.1 * (i % 7), y0 = 50.7 - 0.1 * (3 * i % 37);
+        poly(x0, y0, x0 + 0.1 * (2 + i % 9), y0 - 0.1 * (1 + 5 * i % 13), 1 + i % 5);
+        poly(x0 + 0.05, y0 - 0.05, x0 + 0.05 + 0.1 * (1 + i % 4), y0 - 0.05 - 0.1 * (2 + i % 11), 2 + i % 3);
+    }
+    shapes.emplace_back(Geometry(R"({"type": "Polygon", "coordinates": [[[100.35, 50.65], [104.35, 46.65], [100.35, 46.65], [100.35, 50.65]]]})"), 9);
+    shapes.emplace_back(Geometry(R"({"type": "LineString", "coordinates": [[100.3, 49.7], [104.3, 49.7], [104.3, 46.7], [100.8, 47.2]]})"), 7);
+    shapes.emplace_back(Geometry(R"({"type": "LineString", "coordinates": [[101.0, 50.7], [101.0, 46.7]]})"), 6);
+    shapes.emplace_back(Geometry(R"({"type": "MultiPoint", "coordinates": [[100.4, 50.6], [101.3, 48.7], [102.0, 47.3], [103.35, 49.05]]})"), 5);
+    shapes.emplace_back(Geometry(R"({"type": "Polygon", "coordinates": [[[100.13, 50.91], [103.77, 50.22], [104.9, 46.31], [101.1, 46.9], [100.13, 50.91]], [[101.2, 49.9], [102.6, 49.1], [101.9, 48.2], [101.2, 49.9]]]})"), 3);
+    return shapes;
+}
+
+} // namespace
+
+TEST(FeaturesTest, StripsOnSeveralThreadsBurnWhatOneCallBurns) {
+    const std::vector<GeometryValue> shapes = awkward_shapes();
+    const std::size_t threads = thread_count();
+    for (const bool all_touched : {false, true}) {
+        for (const MergeAlg alg : {MergeAlg::replace, MergeAlg::add}) {
+            for (const DType t : {DType::uint8, DType::float32}) {
+                RasterizeOptions o{.out_shape = std::pair{41, 47}, .transform = Affine{0.1, 0, 100.3, 0, -0.1, 50.7},
+                                   .all_touched = all_touched, .merge_alg = alg, .dtype = t};
+                AnyArray whole;
+                {
+                    Env one({{"RASTIO_RASTERIZE_STRIPS", "1"}});
+                    whole = rasterize(shapes, o);
+                }
+                for (const char* n : {"2", "3", "7", "41"}) {
+                    Env strips({{"RASTIO_RASTERIZE_STRIPS", n}});
+                    const AnyArray split = rasterize(shapes, o);
+                    ASSERT_EQ(split.dtype(), whole.dtype());
+                    EXPECT_EQ(std::memcmp(split.data(), whole.data(), whole.size() * dtype_size(t)), 0)
+                        << n << " strips, all_touched " << all_touched << ", add " << (alg == MergeAlg::add) << ", "
+                        << to_string(t);
+                }
+            }
+        }
+    }
+    EXPECT_EQ(thread_count(), threads); // every strip's thread joined before rasterize returns
 }
