@@ -5,7 +5,7 @@ are written to an .aux.xml beside it: rio runs here on its own copy of each rast
 answer is GDAL's exact computation. rastio must print the same text for --stats, the same JSON
 for --verbose (numbers within 1e-12), and leave no .aux.xml behind.
 
-Usage: /usr/bin/python3 stats_rio.py RASTIO_TOOL      (exit 77: skipped)
+Usage: /usr/bin/python3 info_stats_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import json
 import math
