@@ -24,8 +24,10 @@
 #include <ogr_api.h>
 
 #include <rastio/features.hpp>
+#include <rastio/memory_file.hpp>
 
 #include "features/polygonize.hpp"
+#include "test_support.hpp"
 
 using namespace rastio;
 
@@ -77,33 +79,15 @@ GDALDataType gdal_type(DType t) {
     }
 }
 
-/// GDAL's answer: GDALPolygonize (integers) or GDALFPolygonize (float32) over MEM datasets into a
-/// Memory layer with an integer or real field, as rasterio 1.3.5 sets it up.
-std::vector<Poly> gdal_polygons(const Case& c) {
-    GDALDriverH mem = GDALGetDriverByName("MEM");
-    GDALDatasetH src = GDALCreate(mem, "", c.cols, c.rows, 1, gdal_type(c.dtype), nullptr);
-    const auto gt = c.transform.to_gdal();
-    GDALSetGeoTransform(src, const_cast<double*>(gt.data())); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL 3.6 takes a non-const pointer
-    GDALRasterBandH band = GDALGetRasterBand(src, 1);
-    EXPECT_EQ(GDALRasterIO(band, GF_Write, 0, 0, c.cols, c.rows, const_cast<std::byte*>(c.pixels.data()), c.cols, c.rows, // NOLINT(cppcoreguidelines-pro-type-const-cast): written from, not to
-                           gdal_type(c.dtype), 0, 0),
-              CE_None);
-    GDALDatasetH mds = nullptr;
-    GDALRasterBandH mask_band = nullptr;
-    if (!c.mask.empty()) {
-        mds = GDALCreate(mem, "", c.cols, c.rows, 1, GDT_Byte, nullptr);
-        mask_band = GDALGetRasterBand(mds, 1);
-        EXPECT_EQ(GDALRasterIO(mask_band, GF_Write, 0, 0, c.cols, c.rows, const_cast<std::uint8_t*>(c.mask.data()), c.cols, // NOLINT(cppcoreguidelines-pro-type-const-cast): written from, not to
-                               c.rows, GDT_Byte, 0, 0),
-                  CE_None);
-    }
+/// GDAL's answer for a band (and mask band): GDALPolygonize (integers) or GDALFPolygonize
+/// (float32) into a Memory layer with an integer or real field, as rasterio 1.3.5 sets it up.
+std::vector<Poly> gdal_polygons(GDALRasterBandH band, GDALRasterBandH mask_band, bool is_float, int connectivity) {
     GDALDatasetH vds = GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, nullptr);
     OGRLayerH layer = GDALDatasetCreateLayer(vds, "polygons", nullptr, wkbPolygon, nullptr);
-    const bool is_float = c.dtype == DType::float32;
     OGRFieldDefnH field = OGR_Fld_Create("value", is_float ? OFTReal : OFTInteger);
     OGR_L_CreateField(layer, field, TRUE);
     OGR_Fld_Destroy(field);
-    char** opts = c.connectivity == 8 ? CSLSetNameValue(nullptr, "8CONNECTED", "8") : nullptr;
+    char** opts = connectivity == 8 ? CSLSetNameValue(nullptr, "8CONNECTED", "8") : nullptr;
     const CPLErr err = is_float ? GDALFPolygonize(band, mask_band, layer, 0, opts, nullptr, nullptr)
                                 : GDALPolygonize(band, mask_band, layer, 0, opts, nullptr, nullptr);
     EXPECT_EQ(err, CE_None);
@@ -124,8 +108,48 @@ std::vector<Poly> gdal_polygons(const Case& c) {
         OGR_F_Destroy(f);
     }
     GDALClose(vds);
+    return out;
+}
+
+/// GDAL's answer for a case, over MEM datasets.
+std::vector<Poly> gdal_polygons(const Case& c) {
+    GDALDriverH mem = GDALGetDriverByName("MEM");
+    GDALDatasetH src = GDALCreate(mem, "", c.cols, c.rows, 1, gdal_type(c.dtype), nullptr);
+    const auto gt = c.transform.to_gdal();
+    GDALSetGeoTransform(src, const_cast<double*>(gt.data())); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL 3.6 takes a non-const pointer
+    GDALRasterBandH band = GDALGetRasterBand(src, 1);
+    EXPECT_EQ(GDALRasterIO(band, GF_Write, 0, 0, c.cols, c.rows, const_cast<std::byte*>(c.pixels.data()), c.cols, c.rows, // NOLINT(cppcoreguidelines-pro-type-const-cast): written from, not to
+                           gdal_type(c.dtype), 0, 0),
+              CE_None);
+    GDALDatasetH mds = nullptr;
+    GDALRasterBandH mask_band = nullptr;
+    if (!c.mask.empty()) {
+        mds = GDALCreate(mem, "", c.cols, c.rows, 1, GDT_Byte, nullptr);
+        mask_band = GDALGetRasterBand(mds, 1);
+        EXPECT_EQ(GDALRasterIO(mask_band, GF_Write, 0, 0, c.cols, c.rows, const_cast<std::uint8_t*>(c.mask.data()), c.cols, // NOLINT(cppcoreguidelines-pro-type-const-cast): written from, not to
+                               c.rows, GDT_Byte, 0, 0),
+                  CE_None);
+    }
+    auto out = gdal_polygons(band, mask_band, c.dtype == DType::float32, c.connectivity);
     if (mds) GDALClose(mds);
     GDALClose(src);
+    return out;
+}
+
+/// rastio's shapes as polygons.
+std::vector<Poly> to_polys(const std::vector<RegionShape>& found) {
+    std::vector<Poly> out;
+    for (const RegionShape& s : found) {
+        Poly p;
+        p.value = s.value;
+        EXPECT_EQ(s.geometry.at("type"), "Polygon");
+        for (const auto& ring : s.geometry.at("coordinates")) {
+            Ring pts;
+            for (const auto& xy : ring) pts.emplace_back(xy.at(0).get<double>(), xy.at(1).get<double>());
+            p.rings.push_back(std::move(pts));
+        }
+        out.push_back(std::move(p));
+    }
     return out;
 }
 
@@ -139,19 +163,14 @@ std::vector<Poly> rastio_polygons(const Case& c) {
         std::memcpy(m.data(), c.mask.data(), c.mask.size());
         o.mask.emplace(m);
     }
-    std::vector<Poly> out;
-    for (const RegionShape& s : shapes(a, o)) {
-        Poly p;
-        p.value = s.value;
-        EXPECT_EQ(s.geometry.at("type"), "Polygon");
-        for (const auto& ring : s.geometry.at("coordinates")) {
-            Ring pts;
-            for (const auto& xy : ring) pts.emplace_back(xy.at(0).get<double>(), xy.at(1).get<double>());
-            p.rings.push_back(std::move(pts));
-        }
-        out.push_back(std::move(p));
-    }
-    return out;
+    return to_polys(shapes(a, o));
+}
+
+/// rastio's answer for a Dataset band, with another band of the dataset as the mask.
+std::vector<Poly> rastio_polygons(const Dataset& ds, int connectivity, bool masked) {
+    ShapesOptions o{.connectivity = connectivity};
+    if (masked) o.mask.emplace(ds, 2);
+    return to_polys(shapes(BandRef(ds, 1), o));
 }
 
 /// Fails with the first difference (and the raster when it is small).
@@ -397,5 +416,44 @@ TEST(PolygonizeTest, NearMarkerFloatsGoToGdal) {
     for (const int conn : {4, 8}) {
         c.connectivity = conn;
         expect_same(c);
+    }
+}
+
+TEST(PolygonizeTest, DatasetBandsWithABandAsMaskAsGdal) {
+    // A GeoTIFF band read through GDAL row by row (its own geotransform), the mask another band.
+    const std::uint32_t s = seed();
+    SCOPED_TRACE("RASTIO_POLYGONIZE_SEED=" + std::to_string(s));
+    CaseMaker maker(s);
+    for (const DType t : {DType::uint8, DType::float32}) {
+        for (const int conn : {4, 8}) {
+            const bool masked = t == DType::uint8; // GTiff bands share a dtype; the mask must be uint8
+            Case c = maker.make(t, 70, 90, conn, masked);
+            const std::string path = "/vsimem/polygonize_test_" + std::to_string(conn) + std::string(to_string(t)) + ".tif";
+            GDALDatasetH h = GDALCreate(GDALGetDriverByName("GTiff"), path.c_str(), c.cols, c.rows, masked ? 2 : 1,
+                                        gdal_type(t), nullptr);
+            ASSERT_NE(h, nullptr);
+            double gt[6] = {500000.0, 10.0, 0.0, 4200000.0, 0.0, -10.0};
+            GDALSetGeoTransform(h, gt);
+            EXPECT_EQ(GDALRasterIO(GDALGetRasterBand(h, 1), GF_Write, 0, 0, c.cols, c.rows, c.pixels.data(), c.cols, c.rows,
+                                   gdal_type(t), 0, 0),
+                      CE_None);
+            if (masked) {
+                EXPECT_EQ(GDALRasterIO(GDALGetRasterBand(h, 2), GF_Write, 0, 0, c.cols, c.rows, c.mask.data(), c.cols, c.rows,
+                                       GDT_Byte, 0, 0),
+                          CE_None);
+            }
+            GDALClose(h);
+            MemoryFile mf(rastio::test::take_vsimem(path));
+            const Dataset ds = mf.open();
+            auto* dh = static_cast<GDALDatasetH>(ds.gdal_handle());
+            const auto want = gdal_polygons(GDALGetRasterBand(dh, 1), masked ? GDALGetRasterBand(dh, 2) : nullptr,
+                                            t == DType::float32, conn);
+            const auto got = rastio_polygons(ds, conn, masked);
+            ASSERT_EQ(got.size(), want.size()) << to_string(t) << " connectivity " << conn;
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                ASSERT_TRUE(got[i] == want[i]) << to_string(t) << " connectivity " << conn << " polygon " << i << ":\n  rastio "
+                                               << describe(got[i]) << "\n  GDAL   " << describe(want[i]);
+            }
+        }
     }
 }
