@@ -377,7 +377,7 @@ TEST(PolygonizeTest, SmallCasesOfEveryKindAsGdal) {
     }
 }
 
-TEST(PolygonizeTest, RandomUint8AsGdal) { run_random(DType::uint8, 120, 120); }
+TEST(PolygonizeTest, RandomUint8AsGdal) { run_random(DType::uint8, 80, 100); }
 TEST(PolygonizeTest, RandomInt16Uint16AsGdal) {
     run_random(DType::int16, 30, 80);
     run_random(DType::uint16, 30, 80);
