@@ -193,6 +193,24 @@ for (name, dtype, count, crs, origin, res, nodata, extras) in SOURCES:
                     add(dict(vb, read="read_masked"),
                         np.where(np.ma.getmaskarray(vrt.read(masked=True)), 0, 255).astype("uint8"))
 
+# WarpedVRT reads needing several of the view's 512x128 blocks at once (rastio warps those on
+# several threads): a larger source, a whole read and a window across block edges.
+BLOCKS = "blocks_uint8_rgb_nodata"
+with rasterio.open(os.path.join(out, BLOCKS + ".tif"), "w", driver="GTiff", width=700, height=600, count=3,
+                   dtype="uint8", crs="EPSG:32633", transform=from_origin(400000, 5600000, 60, 60),
+                   nodata=0) as ds:
+    yy, xx = np.mgrid[0:600, 0:700]
+    data = (rng.integers(1, 64, size=(3, 600, 700)) + ((xx * 3 + yy) % 160)).astype("uint8")
+    data[:, rng.random((600, 700)) < 0.05] = 0
+    ds.write(data)
+with rasterio.open(os.path.join(out, BLOCKS + ".tif")) as ds:
+    for m, add_alpha in [("bilinear", False), ("nearest", False), ("cubic", True)]:
+        with WarpedVRT(ds, crs="EPSG:3857", resampling=Resampling[m], add_alpha=add_alpha) as vrt:
+            vb = dict(kind="vrt_blocks", file=BLOCKS + ".tif", dst_crs="EPSG:3857", resampling=m,
+                      add_alpha=add_alpha)
+            add(dict(vb, window=[300, 100, 300, 250]), vrt.read(window=Window(300, 100, 300, 250)))
+            add(dict(vb, window=None), vrt.read())
+
 
 def clean(v):
     """JSON has no NaN: nodata NaN is written as the string "nan"."""

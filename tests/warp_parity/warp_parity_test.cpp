@@ -297,6 +297,28 @@ TEST(WarpParityTest, ReprojectFromDatasetBandsEqualsRasterios) {
     EXPECT_GT(t.cases(), 200);
 }
 
+TEST(WarpParityTest, WarpedVrtReadsAcrossBlocksOnThreadsEqualRasterios) {
+    REQUIRE_PEER();
+    Tally t("WarpedVRT reads across blocks");
+    // One thread (GDAL warps block after block) and three (blocks of one read on three threads).
+    for (const int threads : {1, 3}) {
+        for (const json* c : cases_of("vrt_blocks")) {
+            auto ds = source_file(c->at("file")).open();
+            WarpedVRT vrt(ds, {.crs = CRS::from_string(c->at("dst_crs")),
+                               .resampling = parse_resampling(c->at("resampling").get<std::string>()),
+                               .add_alpha = c->at("add_alpha").get<bool>(),
+                               .num_threads = threads});
+            if (c->at("window").is_null()) {
+                t.array(vrt.read(), *c);
+            } else {
+                const auto w = c->at("window");
+                t.array(vrt.read(ReadOptions{.window = Window(w[0], w[1], w[2], w[3])}), *c);
+            }
+        }
+    }
+    EXPECT_EQ(t.cases(), 12);
+}
+
 TEST(WarpParityTest, WarpedVrtReadsEqualRasterios) {
     REQUIRE_PEER();
     Tally t("WarpedVRT reads");
