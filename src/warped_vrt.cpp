@@ -143,7 +143,8 @@ struct ViewRecipe {
         Made out;
         if (width == 0) {
             detail::StringList topts(warp_extras);
-            out.vrt = GDALAutoCreateWarpedVRTEx(warp_src, src_wkt.empty() ? nullptr : src_wkt.c_str(), dst_wkt.c_str(),
+            out.vrt = GDALAutoCreateWarpedVRTEx(warp_src, src_wkt.empty() ? nullptr : src_wkt.c_str(),
+                                                dst_wkt.empty() ? nullptr : dst_wkt.c_str(),
                                                 detail::warp_resampling(resampling), tolerance, w.get(), topts.get());
         } else {
             auto gt = dst_gt;
@@ -178,7 +179,7 @@ struct ViewRecipe {
                 GDALDestroyTransformer(w->pTransformerArg);
                 return out;
             }
-            GDALSetProjection(out.vrt, dst_wkt.c_str());
+            if (!dst_wkt.empty()) GDALSetProjection(out.vrt, dst_wkt.c_str());
         }
         if (out.vrt == nullptr) return out;
         for (int b = 1; b <= GDALGetRasterCount(out.vrt); ++b) {
@@ -369,10 +370,8 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
         }
     }
     const std::optional<RPC> src_rpcs = source.rpcs();
-    if (m_src_crs.empty() && !src_rpcs) {
-        throw ArgumentError("WarpedVRT: source " + source.name() +
-                            " has no CRS (and no GCPs or RPCs): give WarpedVRTOptions::src_crs");
-    }
+    // A source with a geotransform but no CRS is warped between geotransforms (GDAL does not
+    // reproject when one side has no CRS), as in rasterio 1.3; the view has the CRS asked, if any.
     {
         std::array<double, 6> gt{};
         ErrorCapture quiet;
@@ -383,8 +382,7 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
         }
     }
     const CRS dst_crs = o.crs.empty() ? m_src_crs : o.crs;
-    if (dst_crs.empty()) throw ArgumentError("WarpedVRT: no CRS for the view (give WarpedVRTOptions::crs)");
-    (void)detail::make_srs(dst_crs, "WarpedVRT CRS");
+    if (!dst_crs.empty()) (void)detail::make_srs(dst_crs, "WarpedVRT CRS");
     if (!m_src_crs.empty()) (void)detail::make_srs(m_src_crs, "source CRS");
 
     m_src_nodata = o.src_nodata ? o.src_nodata : source.nodata();
