@@ -203,10 +203,15 @@ struct ViewRecipe {
 /// single-threaded read warps it, so the pixels are the same.
 class BlockWarpers {
 public:
-    BlockWarpers(std::shared_ptr<const ViewRecipe> recipe, std::string src_name, std::string driver, bool direct,
+    /// `src`: the handle the view reads; helpers open `src_name` again and must find the same raster.
+    BlockWarpers(std::shared_ptr<const ViewRecipe> recipe, GDALDatasetH src, std::string src_name, bool direct,
                  int threads)
-        : m_recipe(std::move(recipe)), m_src_name(std::move(src_name)), m_driver(std::move(driver)),
-          m_direct(direct), m_threads(threads) {}
+        : m_recipe(std::move(recipe)), m_src_name(std::move(src_name)), m_direct(direct), m_threads(threads),
+          m_src_width(GDALGetRasterXSize(src)), m_src_height(GDALGetRasterYSize(src)),
+          m_src_count(GDALGetRasterCount(src)) {
+        GDALDriverH drv = GDALGetDatasetDriver(src);
+        if (drv != nullptr) m_driver = GDALGetDriverShortName(drv);
+    }
 
     /// Before a read of `w` from `vrt` (the view's handle): the blocks it needs that are not
     /// cached are warped, on up to `threads` threads, into the view's block cache. Anything that
@@ -297,7 +302,10 @@ private:
         const char* const drivers[] = {m_driver.c_str(), nullptr};
         detail::DatasetHandle src(GDALOpenEx(m_src_name.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY,
                                              m_driver.empty() ? nullptr : drivers, nullptr, nullptr));
-        if (!src) return nullptr;
+        if (!src || GDALGetRasterXSize(src.get()) != m_src_width || GDALGetRasterYSize(src.get()) != m_src_height ||
+            GDALGetRasterCount(src.get()) != m_src_count) {
+            return nullptr; // not the raster the view reads (an overview opened by option, say)
+        }
         detail::DatasetHandle direct;
         if (m_direct) {
             direct = detail::direct_warp_source(src, m_src_name);
@@ -317,6 +325,9 @@ private:
     std::string m_driver;
     bool m_direct;
     int m_threads;
+    int m_src_width;
+    int m_src_height;
+    int m_src_count;
     std::mutex m_mutex;
     std::vector<detail::DatasetHandle> m_helpers;
 };
@@ -478,13 +489,12 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     }
     detail::DatasetHandle owned_vrt(vrt);
     recipe->wo->hSrcDS = nullptr;
-    // A read needing several blocks warps them on several threads (a source open read-only:
-    // the helpers' own handles see the same file).
+    // A read needing several blocks warps them on several threads, each helper through a handle
+    // of its own on the source's file: for a view with a reopened handle on a source open
+    // read-only (a view sharing the source's handle is one that must not open any).
     std::shared_ptr<BlockWarpers> warpers;
-    if (const int threads = block_threads(o.num_threads); threads > 1 && source.mode() == "r") {
-        GDALDriverH drv = GDALGetDatasetDriver(src_h);
-        warpers = std::make_shared<BlockWarpers>(recipe, source.name(), drv ? GDALGetDriverShortName(drv) : "",
-                                                 static_cast<bool>(direct_src), threads);
+    if (const int threads = block_threads(o.num_threads); threads > 1 && !o.share_source && source.mode() == "r") {
+        warpers = std::make_shared<BlockWarpers>(recipe, src_h, source.name(), static_cast<bool>(direct_src), threads);
     }
     // The VRT holds its own reference to the source handle and drops it when it closes: a
     // reopened handle closes with it (or with the direct reader that owns it), a shared one

@@ -206,7 +206,8 @@ struct WarpedVRTOptions {
     /// Threads warping the blocks one read needs that the view has not warped yet, each block
     /// whole on one thread (the pixels do not change): 0, every CPU (or GDAL_NUM_THREADS when
     /// set); 1, one block after another on the reading thread. Extra threads read the source
-    /// through handles of their own, opened on first need (a source open read-only only).
+    /// through handles of their own, opened on first need: only for a source open read-only and
+    /// a view that does not share its handle (share_source warps on the reading thread).
     int num_threads = 0;
 };
 
