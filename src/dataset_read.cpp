@@ -328,6 +328,7 @@ AnyArray Dataset::read(const ReadOptions& options) const {
                                                std::span<std::byte>(dst, static_cast<std::size_t>(band) * p.bands.size()))) {
                      return CE_None;
                  }
+                 if (bc == src.width && br == src.height && m_state->before_read) m_state->before_read(h, src);
                  const CPLErr err = GDALDatasetRasterIOEx(h, GF_Read, src.col_off, src.row_off, src.width, src.height,
                                                           dst, bc, br, gdt, static_cast<int>(p.bands.size()),
                                                           const_cast<int*>(p.bands.data()), pixel, line, band, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const

@@ -62,6 +62,9 @@ struct DatasetState {
     /// Called after each full-resolution read of a window through `handle` (a WarpedVRT keeps
     /// the blocks it has warped within a budget); empty for other datasets. Runs within the read.
     std::function<void(GDALDatasetH, const Window&)> after_read;
+    /// Called before each full-resolution read of a window through `handle` (a WarpedVRT warps
+    /// the blocks the read needs in parallel); empty for other datasets. Runs within the read.
+    std::function<void(GDALDatasetH, const Window&)> before_read;
 
     /// Datasets reading through this one's handle (a WarpedVRT with share_source): close()
     /// closes them first, since GDAL deletes a closed handle whatever references it has.

@@ -204,7 +204,7 @@ struct SourceGeoref {
 
 /// GDAL's suggested grid for a width x height raster georeferenced as `g` in `src_crs`.
 Grid suggested_grid(const CRS& src_crs, const CRS& dst_crs, int width, int height, const SourceGeoref& g,
-                    const GridOptions& options, const Options& extra = {}) {
+                    const GridOptions& options, const Options& extra = {}, bool without_src_crs = false) {
     if (width <= 0 || height <= 0) {
         throw ArgumentError("calculate_default_transform: source size " + std::to_string(width) + "x" +
                             std::to_string(height) + " is not positive");
@@ -236,7 +236,7 @@ Grid suggested_grid(const CRS& src_crs, const CRS& dst_crs, int width, int heigh
         auto gt = g.transform->to_gdal();
         GDALSetGeoTransform(h.get(), gt.data());
     }
-    if (src_crs.empty() && !g.rpcs) throw ArgumentError("calculate_default_transform: no source CRS");
+    if (src_crs.empty() && !g.rpcs && !without_src_crs) throw ArgumentError("calculate_default_transform: no source CRS");
 
     detail::StringList opts(extra);
     opts.add("GCPS_OK", "TRUE");
@@ -576,7 +576,11 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
             throw ArgumentError("reproject: source dataset " + ds.name() +
                                 " has no georeferencing (no geotransform, GCPs or RPCs)");
         }
-        if (src_crs.empty()) throw ArgumentError("reproject: source dataset " + ds.name() + " has no CRS");
+        // A dataset with a geotransform but no CRS is warped between the two geotransforms
+        // (GDAL does not reproject when one side has no CRS), as rasterio 1.3 does.
+        if (src_crs.empty() && !has_transform) {
+            throw ArgumentError("reproject: source dataset " + ds.name() + " has no CRS");
+        }
         if (!src_nodata) src_nodata = ds.nodata();
     } else {
         throw ArgumentError("reproject: the WarpSource is empty; make it with WarpSource::from_array or from_dataset");
@@ -670,7 +674,13 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
                                       t.f + t.d * src_width + t.e * src_height};
                 const Bounds b{*std::min_element(xs, xs + 4), *std::min_element(ys, ys + 4),
                                *std::max_element(xs, xs + 4), *std::max_element(ys, ys + 4)};
-                g = calculate_default_transform(src_crs, dst_crs, src_width, src_height, b, grid);
+                if (src_crs.empty()) {
+                    // rasterio's grid for a dataset without a CRS: GDAL's, without reprojection.
+                    const Affine ft{(b.right - b.left) / src_width, 0, b.left, 0, (b.bottom - b.top) / src_height, b.top};
+                    g = suggested_grid(src_crs, dst_crs, src_width, src_height, {ft, nullptr, nullptr}, grid, {}, true);
+                } else {
+                    g = calculate_default_transform(src_crs, dst_crs, src_width, src_height, b, grid);
+                }
             }
             dst_transform = g.transform;
             dst_width = g.width;

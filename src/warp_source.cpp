@@ -17,7 +17,8 @@ namespace {
 /// A band of DirectSource: everything but reads is the GTiff band's own.
 class DirectSourceBand final : public GDALRasterBand {
 public:
-    DirectSourceBand(GDALDataset* ds, int band, GDALRasterBand* under) : m_under(under) {
+    DirectSourceBand(GDALDataset* ds, int band, GDALRasterBand* under, const std::string& path)
+        : m_under(under), m_path(path) {
         poDS = ds;
         nBand = band;
         nRasterXSize = under->GetXSize();
@@ -38,11 +39,22 @@ protected:
     CPLErr IReadBlock(int x, int y, void* data) override { return m_under->ReadBlock(x, y, data); }
     CPLErr IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void* buf, int bw, int bh, GDALDataType bt,
                      GSpacing ps, GSpacing ls, GDALRasterIOExtraArg* extra) override {
+        // GDAL's warper reads a one-band source band by band: packed rows, as DirectSource's.
+        const GSpacing esize = GDALGetDataTypeSizeBytes(bt);
+        if (rw == GF_Read && bw == w && bh == h && w > 0 && h > 0 && esize > 0 && ps == esize && ls == esize * w) {
+            const int band = nBand;
+            if (gtiff_direct_read(GDALDataset::ToHandle(m_under->GetDataset()), m_path, std::span<const int>(&band, 1),
+                                  Window(x, y, w, h), bt,
+                                  std::span<std::byte>(static_cast<std::byte*>(buf), static_cast<std::size_t>(ls * h)))) {
+                return CE_None;
+            }
+        }
         return m_under->RasterIO(rw, x, y, w, h, buf, bw, bh, bt, ps, ls, extra);
     }
 
 private:
     GDALRasterBand* m_under;
+    const std::string& m_path; // the dataset's, which outlives its bands
 };
 
 /// Reads full-resolution, band-sequential windows (what the warper asks for) with the direct
@@ -54,7 +66,7 @@ public:
         nRasterYSize = under->GetRasterYSize();
         eAccess = GA_ReadOnly;
         SetDescription(under->GetDescription());
-        for (int b = 1; b <= under->GetRasterCount(); ++b) SetBand(b, new DirectSourceBand(this, b, under->GetRasterBand(b)));
+        for (int b = 1; b <= under->GetRasterCount(); ++b) SetBand(b, new DirectSourceBand(this, b, under->GetRasterBand(b), m_path));
     }
     DirectSource(const DirectSource&) = delete;
     DirectSource& operator=(const DirectSource&) = delete;

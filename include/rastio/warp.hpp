@@ -203,6 +203,12 @@ struct WarpedVRTOptions {
     /// read-only; the view must then be used on the thread that uses the source, and closing
     /// the source closes the view first.
     bool share_source = false;
+    /// Threads warping the blocks one read needs that the view has not warped yet, each block
+    /// whole on one thread (the pixels do not change): 0, every CPU (or GDAL_NUM_THREADS when
+    /// set); 1, one block after another on the reading thread. Extra threads read the source
+    /// through handles of their own, opened on first need: only for a source open read-only and
+    /// a view that does not share its handle (share_source warps on the reading thread).
+    int num_threads = 0;
 };
 
 /// A read-only view of a dataset in another CRS or grid, warped on every read (rasterio's

@@ -193,6 +193,54 @@ for (name, dtype, count, crs, origin, res, nodata, extras) in SOURCES:
                     add(dict(vb, read="read_masked"),
                         np.where(np.ma.getmaskarray(vrt.read(masked=True)), 0, 255).astype("uint8"))
 
+# WarpedVRT reads needing several of the view's 512x128 blocks at once (rastio warps those on
+# several threads): a larger source, a whole read and a window across block edges.
+BLOCKS = "blocks_uint8_rgb_nodata"
+with rasterio.open(os.path.join(out, BLOCKS + ".tif"), "w", driver="GTiff", width=700, height=600, count=3,
+                   dtype="uint8", crs="EPSG:32633", transform=from_origin(400000, 5600000, 60, 60),
+                   nodata=0) as ds:
+    yy, xx = np.mgrid[0:600, 0:700]
+    data = (rng.integers(1, 64, size=(3, 600, 700)) + ((xx * 3 + yy) % 160)).astype("uint8")
+    data[:, rng.random((600, 700)) < 0.05] = 0
+    ds.write(data)
+with rasterio.open(os.path.join(out, BLOCKS + ".tif")) as ds:
+    for m, add_alpha in [("bilinear", False), ("nearest", False), ("cubic", True)]:
+        with WarpedVRT(ds, crs="EPSG:3857", resampling=Resampling[m], add_alpha=add_alpha) as vrt:
+            vb = dict(kind="vrt_blocks", file=BLOCKS + ".tif", dst_crs="EPSG:3857", resampling=m,
+                      add_alpha=add_alpha)
+            add(dict(vb, window=[300, 100, 300, 250]), vrt.read(window=Window(300, 100, 300, 250)))
+            add(dict(vb, window=None), vrt.read())
+
+# A source georeferenced by a geotransform but without a CRS: rasterio 1.3.5 warps a dataset
+# between geotransforms (GDAL does not reproject when one side has no CRS); an array without
+# src_crs is refused.
+NOCRS = "nocrs_uint8"
+with rasterio.open(os.path.join(out, NOCRS + ".tif"), "w", driver="GTiff", width=64, height=48, count=2,
+                   dtype="uint8", transform=from_origin(1000, 2000, 10, 10)) as ds:
+    ds.write((rng.integers(0, 200, size=(2, 48, 64)) + np.mgrid[0:48, 0:64][1]).astype("uint8"))
+with rasterio.open(os.path.join(out, NOCRS + ".tif")) as ds:
+    nb = dict(kind="nocrs", file=NOCRS + ".tif")
+    dst_t = from_origin(1100, 1900, 5, 5)
+    for m in ["nearest", "bilinear"]:
+        dst = np.zeros((2, 40, 50), "uint8")
+        reproject(rasterio.band(ds, [1, 2]), dst, dst_transform=dst_t, dst_crs="EPSG:3857", resampling=Resampling[m])
+        add(dict(nb, op="reproject", resampling=m, transform=affine(dst_t), dst_crs="EPSG:3857"), dst)
+    dst = np.zeros((2, 40, 50), "uint8")
+    _, t = reproject(rasterio.band(ds, [1, 2]), dst, dst_crs="EPSG:3857")
+    add(dict(nb, op="reproject_grid", resampling="nearest", transform=affine(t), dst_crs="EPSG:3857"), dst)
+    try:
+        reproject(ds.read(), np.zeros((2, 40, 50), "uint8"), src_transform=ds.transform, dst_transform=dst_t,
+                  dst_crs="EPSG:3857")
+        add(dict(nb, op="array_error", error=None))
+    except Exception as e:  # noqa: BLE001 - the error is the expectation
+        add(dict(nb, op="array_error", error=str(e)))
+    for name, kw in [("vrt", {}), ("vrt_crs", dict(crs="EPSG:3857")),
+                     ("vrt_grid", dict(crs="EPSG:3857", transform=dst_t, width=50, height=40)),
+                     ("vrt_size", dict(width=32, height=24))]:
+        with WarpedVRT(ds, resampling=Resampling.bilinear, **kw) as vrt:
+            add(dict(nb, op=name, resampling="bilinear", vrt_crs=vrt.crs.to_wkt() if vrt.crs else None,
+                     vrt_transform=affine(vrt.transform), vrt_width=vrt.width, vrt_height=vrt.height), vrt.read())
+
 
 def clean(v):
     """JSON has no NaN: nodata NaN is written as the string "nan"."""

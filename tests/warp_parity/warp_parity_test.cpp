@@ -297,6 +297,76 @@ TEST(WarpParityTest, ReprojectFromDatasetBandsEqualsRasterios) {
     EXPECT_GT(t.cases(), 200);
 }
 
+TEST(WarpParityTest, SourceWithoutCrsWarpsBetweenGeotransformsAsRasterio) {
+    REQUIRE_PEER();
+    Tally t("source without a CRS");
+    for (const json* c : cases_of("nocrs")) {
+        auto ds = source_file(c->at("file")).open();
+        ASSERT_TRUE(ds.crs().empty());
+        const std::string op = c->at("op");
+        if (op == "reproject" || op == "reproject_grid") {
+            AnyArray dst(DType::uint8, Shape{2, 40, 50});
+            const CRS dst_crs = CRS::from_string(c->at("dst_crs"));
+            auto d = op == "reproject" ? WarpDestination::into(std::move(dst), affine_of(c->at("transform")), dst_crs)
+                                       : WarpDestination::make(dst_crs);
+            if (op == "reproject_grid") d.array = AnyArray(DType::uint8, Shape{2, 40, 50});
+            const auto r = reproject(WarpSource::from_dataset(ds), std::move(d),
+                                     {.resampling = parse_resampling(c->at("resampling").get<std::string>())});
+            t.numbers(six(r.transform), six(affine_of(c->at("transform"))), *c);
+            t.array(r.array, *c);
+        } else if (op == "array_error") {
+            // rasterio: "Missing src_crs." for an array without one.
+            ASSERT_FALSE(c->at("error").is_null());
+            const AnyArray a = ds.read();
+            EXPECT_THROW(reproject(WarpSource::from_array(a, ds.transform(), CRS()),
+                                   WarpDestination::into(AnyArray(DType::uint8, Shape{2, 40, 50}),
+                                                         Affine{5, 0, 1100, 0, -5, 1900}, CRS::from_epsg(3857))),
+                         ArgumentError);
+        } else {
+            WarpedVRTOptions o{.resampling = Resampling::bilinear};
+            if (op != "vrt" && op != "vrt_size") o.crs = CRS::from_epsg(3857);
+            if (op == "vrt_grid") o.transform = Affine{5, 0, 1100, 0, -5, 1900};
+            if (op == "vrt_grid" || op == "vrt_size") {
+                o.width = c->at("vrt_width").get<int>();
+                o.height = c->at("vrt_height").get<int>();
+            }
+            WarpedVRT vrt(ds, o);
+            EXPECT_EQ(vrt.crs().empty(), c->at("vrt_crs").is_null()) << op;
+            auto got = six(vrt.transform());
+            got.push_back(vrt.width());
+            got.push_back(vrt.height());
+            auto want = six(affine_of(c->at("vrt_transform")));
+            want.push_back(c->at("vrt_width").get<double>());
+            want.push_back(c->at("vrt_height").get<double>());
+            t.numbers(got, want, *c);
+            t.array(vrt.read(), *c);
+        }
+    }
+    EXPECT_EQ(t.cases(), 14);
+}
+
+TEST(WarpParityTest, WarpedVrtReadsAcrossBlocksOnThreadsEqualRasterios) {
+    REQUIRE_PEER();
+    Tally t("WarpedVRT reads across blocks");
+    // One thread (GDAL warps block after block) and three (blocks of one read on three threads).
+    for (const int threads : {1, 3}) {
+        for (const json* c : cases_of("vrt_blocks")) {
+            auto ds = source_file(c->at("file")).open();
+            WarpedVRT vrt(ds, {.crs = CRS::from_string(c->at("dst_crs")),
+                               .resampling = parse_resampling(c->at("resampling").get<std::string>()),
+                               .add_alpha = c->at("add_alpha").get<bool>(),
+                               .num_threads = threads});
+            if (c->at("window").is_null()) {
+                t.array(vrt.read(), *c);
+            } else {
+                const auto w = c->at("window");
+                t.array(vrt.read(ReadOptions{.window = Window(w[0], w[1], w[2], w[3])}), *c);
+            }
+        }
+    }
+    EXPECT_EQ(t.cases(), 12);
+}
+
 TEST(WarpParityTest, WarpedVrtReadsEqualRasterios) {
     REQUIRE_PEER();
     Tally t("WarpedVRT reads");
