@@ -848,7 +848,6 @@ void Dataset::write_bytes(const Bands& bands, const Window& window, DType t, std
         const auto pixel = static_cast<GSpacing>(elem);
         const GSpacing line = pixel * window.width;
         const GSpacing band = line * window.height;
-        if (m_state->before_read) m_state->before_read(h, window);
         if (GDALDatasetRasterIOEx(h, GF_Write, window.col_off, window.row_off, window.width, window.height,
                                   const_cast<void*>(src), window.width, window.height, gdt, // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL does not write to the buffer in GF_Write
                                   static_cast<int>(band_map.size()), const_cast<int*>(band_map.data()), pixel, // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature lacks const
