@@ -284,10 +284,13 @@ public:
                 if (src == nullptr) continue;
                 GDALRasterBlock* dst = ds->GetRasterBand(b)->GetLockedBlockRef(bx, by, TRUE);
                 if (dst != nullptr) {
-                    if (dst->GetDataRef() != nullptr && dst->GetBlockSize() == src->GetBlockSize()) {
+                    const bool copied = dst->GetDataRef() != nullptr && dst->GetBlockSize() == src->GetBlockSize();
+                    if (copied) {
                         std::memcpy(dst->GetDataRef(), src->GetDataRef(), static_cast<std::size_t>(src->GetBlockSize()));
                     }
                     dst->DropLock();
+                    // A block made for the copy but not filled must not stay cached: the read warps it.
+                    if (!copied) (void)ds->GetRasterBand(b)->FlushBlock(bx, by, FALSE);
                 }
                 src->DropLock();
                 (void)from->FlushBlock(bx, by, FALSE);
