@@ -19,6 +19,7 @@
 #include "error_capture.hpp"
 #include "gdal_handle.hpp"
 #include "warp_internal.hpp"
+#include "warp_kernel.hpp"
 
 namespace rastio {
 
@@ -768,6 +769,21 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
         direct_src = detail::direct_warp_source(src_h, source.dataset->name());
         if (direct_src) wo->hSrcDS = direct_src.get();
     }
+    // rastio's kernel warps the chunks it covers (GDAL's pixels, faster); GDAL's the others.
+    // Its other threads' transformers are made as the warp's own was.
+    detail::WarpKernel kernel(threads, [&]() -> void* {
+        void* e = GDALCreateGenImgProjTransformer2(src_h, dst_h, topts.get());
+        if (e == nullptr) return nullptr;
+        void* a = GDALCreateApproxTransformer(GDALGenImgProjTransform, e, 0.125);
+        if (a == nullptr) {
+            GDALDestroyGenImgProjTransformer(e);
+            return nullptr;
+        }
+        GDALApproxTransformerOwnsSubtransformer(a, TRUE);
+        return a;
+    });
+    kernel.install(*wo);
+    kernel.prepare(transformer.arg);
     GDALWarpOperationH op = GDALCreateWarpOperation(wo.get());
     if (op == nullptr) errors.throw_io("reproject: GDAL refused the warp options", "");
     // One chunk at a time, each warped by every thread (NUM_THREADS): GDALChunkAndWarpMulti

@@ -26,6 +26,7 @@
 #include "gdal_handle.hpp"
 #include "memory_file_state.hpp"
 #include "warp_internal.hpp"
+#include "warp_kernel.hpp"
 
 namespace rastio {
 
@@ -421,6 +422,9 @@ WarpedVRT::WarpedVRT(const Dataset& source, const WarpedVRTOptions& o) {
     const GDALDataType working = o.dtype ? detail::to_gdal(*o.dtype) : GDT_Unknown;
     auto wo = detail::make_warp_options(o.resampling, m_src_nodata, dst_nodata, count, src_alpha, dst_alpha,
                                         o.warp_mem_limit, working, extras);
+    // Each block is warped on one thread (the view's readers run blocks side by side), by
+    // rastio's kernel where it covers the block: GDAL's pixels, faster.
+    detail::WarpKernel::single_threaded().install(*wo);
     // A GeoTIFF in memory georeferenced by a geotransform, without overviews (which the view
     // would otherwise offer as its own): the warper reads each block's source window with the
     // direct reader, without GDAL's block cache holding a decoded copy of the source.
