@@ -9,6 +9,7 @@
 #include "warp_kernel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -61,63 +62,109 @@ struct Chunk {
     std::atomic<bool> stop{false};
 };
 
-/// GWKCheckAndComputeSrcOffsets: whether destination pixel `x` of row `y` has a source pixel,
-/// with its offset in the source window; may transform the point again alone (exactly).
-inline bool source_offset(const GDALWarpKernel* wk, void* targ, int* ok, int x, int y, double* xs, double* ys,
-                          std::ptrdiff_t& offset) {
-    const int sw = wk->nSrcXSize, sh = wk->nSrcYSize;
+/// The chunk's windows, copied out of the GDALWarpKernel: the loops below store through byte
+/// pointers, which may alias anything, so fields read through a pointer would be reloaded after
+/// every store.
+struct Geometry {
+    int sw, sh;       ///< source window size
+    int sxoff, syoff; ///< source window offset
+    int dxoff, dyoff; ///< destination chunk offset
+};
+
+/// GWKCheckAndComputeSrcOffsets's tests in full, for a point that fails the quick ones: a
+/// failed transformation, NaN, or a point outside the window, which GDAL transforms again alone
+/// (exactly) when it is less than a pixel outside. False: no source pixel.
+[[gnu::noinline]] bool recheck_point(const Geometry g, GDALTransformerFunc transform, void* targ, int* ok, int x,
+                                     int y, double* xs, double* ys) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (attempt == 1) {
-            xs[x] = x + 0.5 + wk->nDstXOff;
-            ys[x] = y + 0.5 + wk->nDstYOff;
+            xs[x] = x + 0.5 + g.dxoff;
+            ys[x] = y + 0.5 + g.dyoff;
             double z = 0;
-            wk->pfnTransformer(targ, TRUE, 1, xs + x, ys + x, &z, ok + x);
+            transform(targ, TRUE, 1, xs + x, ys + x, &z, ok + x);
         }
         if (!ok[x]) return false;
-        if (std::isnan(xs[x]) || std::isnan(ys[x])) return false;
-        if (xs[x] < wk->nSrcXOff) {
-            if (attempt == 0 && xs[x] > wk->nSrcXOff - 1) continue;
+        const double fx = xs[x], fy = ys[x];
+        if (std::isnan(fx) || std::isnan(fy)) return false;
+        if (fx < g.sxoff) {
+            if (attempt == 0 && fx > g.sxoff - 1) continue;
             return false;
         }
-        if (ys[x] < wk->nSrcYOff) {
-            if (attempt == 0 && ys[x] > wk->nSrcYOff - 1) continue;
+        if (fy < g.syoff) {
+            if (attempt == 0 && fy > g.syoff - 1) continue;
             return false;
         }
-        if (xs[x] + 1e-10 > sw + wk->nSrcXOff) {
-            if (attempt == 0 && xs[x] < sw + wk->nSrcXOff + 1) continue;
+        if (fx + 1e-10 > g.sw + g.sxoff) {
+            if (attempt == 0 && fx < g.sw + g.sxoff + 1) continue;
             return false;
         }
-        if (ys[x] + 1e-10 > sh + wk->nSrcYOff) {
-            if (attempt == 0 && ys[x] < sh + wk->nSrcYOff + 1) continue;
+        if (fy + 1e-10 > g.sh + g.syoff) {
+            if (attempt == 0 && fy < g.sh + g.syoff + 1) continue;
             return false;
         }
-        break;
+        return true;
     }
-    int sx = static_cast<int>(xs[x] + 1.0e-10) - wk->nSrcXOff;
-    int sy = static_cast<int>(ys[x] + 1.0e-10) - wk->nSrcYOff;
-    if (sx == sw) --sx;
-    if (sy == sh) --sy;
-    offset = sx + static_cast<std::ptrdiff_t>(sy) * sw;
     return true;
 }
+
+/// GWKCheckAndComputeSrcOffsets: whether destination pixel `x` of row `y` has a source pixel,
+/// with its offset in the source window. The quick test is GDAL's first attempt passing every
+/// check (NaN fails it, as it fails GDAL's); anything else takes GDAL's full path.
+inline bool source_offset(const Geometry g, const double x_end, const double y_end, GDALTransformerFunc transform,
+                          void* targ, int* ok, int x, int y, double* xs, double* ys, std::ptrdiff_t& offset) {
+    const double fx = xs[x], fy = ys[x];
+    const bool inside = ok[x] != 0 && fx >= g.sxoff && fy >= g.syoff && fx + 1e-10 <= x_end && fy + 1e-10 <= y_end;
+    if (!inside && !recheck_point(g, transform, targ, ok, x, y, xs, ys)) return false;
+    int sx = static_cast<int>(xs[x] + 1.0e-10) - g.sxoff;
+    int sy = static_cast<int>(ys[x] + 1.0e-10) - g.syoff;
+    if (sx == g.sw) --sx;
+    if (sy == g.sh) --sy;
+    offset = sx + static_cast<std::ptrdiff_t>(sy) * g.sw;
+    return true;
+}
+
+/// The band planes of the source window and of the destination chunk: a fixed-size array when
+/// the band count is known at compile time (NB > 0), so the pointers stay in registers.
+template <class T, int NB> struct Planes {
+    std::array<const T*, NB> src{};
+    std::array<T*, NB> dst{};
+    explicit Planes(const GDALWarpKernel* wk) {
+        for (int b = 0; b < NB; ++b) {
+            src[static_cast<std::size_t>(b)] = reinterpret_cast<const T*>(wk->papabySrcImage[b]);
+            dst[static_cast<std::size_t>(b)] = reinterpret_cast<T*>(wk->papabyDstImage[b]);
+        }
+    }
+    static constexpr int count() { return NB; }
+};
+template <class T> struct Planes<T, 0> {
+    std::vector<const T*> src;
+    std::vector<T*> dst;
+    explicit Planes(const GDALWarpKernel* wk) {
+        for (int b = 0; b < wk->nBands; ++b) {
+            src.push_back(reinterpret_cast<const T*>(wk->papabySrcImage[b]));
+            dst.push_back(reinterpret_cast<T*>(wk->papabyDstImage[b]));
+        }
+    }
+    int count() const { return static_cast<int>(src.size()); }
+};
 
 /// GWKBilinearResampleNoMasks4SampleT for every band of one pixel at source (`fx`, `fy`),
 /// relative to the window.
 template <class T, int NB>
-inline void bilinear_pixel(const GDALWarpKernel* wk, int nbands, double fx, double fy, std::ptrdiff_t dst) {
-    const int sw = wk->nSrcXSize, sh = wk->nSrcYSize;
+inline void bilinear_pixel(const Planes<T, NB>& p, const int sw, const int sh, double fx, double fy,
+                           std::ptrdiff_t dst) {
     const int ix = floor_int(fx - 0.5);
     const int iy = floor_int(fy - 0.5);
     const std::ptrdiff_t o = ix + static_cast<std::ptrdiff_t>(iy) * sw;
     const double rx = 1.5 - (fx - ix);
     const double ry = 1.5 - (fy - iy);
-    const int bands = NB > 0 ? NB : nbands;
+    const int bands = p.count();
     if (ix >= 0 && ix + 1 < sw && iy >= 0 && iy + 1 < sh) {
         const double rx1 = 1.0 - rx, ry1 = 1.0 - ry;
         for (int b = 0; b < bands; ++b) {
-            const T* s = reinterpret_cast<const T*>(wk->papabySrcImage[b]);
+            const T* s = p.src[static_cast<std::size_t>(b)];
             const double acc = (s[o] * rx + s[o + 1] * rx1) * ry + (s[o + sw] * rx + s[o + 1 + sw] * rx1) * ry1;
-            reinterpret_cast<T*>(wk->papabyDstImage[b])[dst] = round_value<T>(acc);
+            p.dst[static_cast<std::size_t>(b)][dst] = round_value<T>(acc);
         }
         return;
     }
@@ -127,7 +174,7 @@ inline void bilinear_pixel(const GDALWarpKernel* wk, int nbands, double fx, doub
     const bool lr = ix + 1 >= 0 && ix + 1 < sw && iy + 1 >= 0 && iy + 1 < sh;
     const bool ll = ix >= 0 && ix < sw && iy + 1 >= 0 && iy + 1 < sh;
     for (int b = 0; b < bands; ++b) {
-        const T* s = reinterpret_cast<const T*>(wk->papabySrcImage[b]);
+        const T* s = p.src[static_cast<std::size_t>(b)];
         double div = 0.0, acc = 0.0;
         if (ul) {
             const double m = rx * ry;
@@ -157,39 +204,45 @@ inline void bilinear_pixel(const GDALWarpKernel* wk, int nbands, double fx, doub
         } else {
             value = round_value<T>(acc / div);
         }
-        reinterpret_cast<T*>(wk->papabyDstImage[b])[dst] = value;
+        p.dst[static_cast<std::size_t>(b)][dst] = value;
     }
 }
 
 /// Rows [y0, y1) of the chunk, with transformer `targ`; `xs0` holds the destination x of each
 /// column. The buffers are this thread's.
 template <class T, int NB>
-void warp_rows(Chunk& c, void* targ, int y0, int y1, const std::vector<double>& xs0, std::vector<double>& xs,
-               std::vector<double>& ys, std::vector<double>& zs, std::vector<int>& ok) {
-    GDALWarpKernel* wk = c.wk;
+void warp_rows(Chunk& c, void* targ, int y0, int y1, const std::vector<double>& xs0, std::vector<double>& xs_v,
+               std::vector<double>& ys_v, std::vector<double>& zs_v, std::vector<int>& ok_v) {
+    const GDALWarpKernel* wk = c.wk;
+    const Geometry g{wk->nSrcXSize, wk->nSrcYSize, wk->nSrcXOff, wk->nSrcYOff, wk->nDstXOff, wk->nDstYOff};
+    const GDALTransformerFunc transform = wk->pfnTransformer;
     const int w = wk->nDstXSize;
-    const int nbands = wk->nBands;
-    const int bands = NB > 0 ? NB : nbands;
-    float* density = wk->pafDstDensity;
+    const Planes<T, NB> p(wk);
+    const int bands = p.count();
+    const bool bilinear = c.bilinear;
+    float* const density = wk->pafDstDensity;
+    double* const xs = xs_v.data();
+    double* const ys = ys_v.data();
+    double* const zs = zs_v.data();
+    int* const ok = ok_v.data();
+    const auto n = static_cast<std::size_t>(w);
+    // GDAL's bounds, an int sum compared as a double.
+    const auto x_end = static_cast<double>(g.sw + g.sxoff), y_end = static_cast<double>(g.sh + g.syoff);
     for (int y = y0; y < y1; ++y) {
-        std::memcpy(xs.data(), xs0.data(), sizeof(double) * static_cast<std::size_t>(w));
-        const double fy = y + 0.5 + wk->nDstYOff;
-        std::fill(ys.begin(), ys.end(), fy);
-        std::fill(zs.begin(), zs.end(), 0.0);
-        wk->pfnTransformer(targ, TRUE, w, xs.data(), ys.data(), zs.data(), ok.data());
+        std::memcpy(xs, xs0.data(), sizeof(double) * n);
+        const double fy = y + 0.5 + g.dyoff;
+        std::fill(ys, ys + n, fy);
+        std::fill(zs, zs + n, 0.0);
+        transform(targ, TRUE, w, xs, ys, zs, ok);
         const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w;
         for (int x = 0; x < w; ++x) {
             std::ptrdiff_t offset = 0;
-            if (!source_offset(wk, targ, ok.data(), x, y, xs.data(), ys.data(), offset)) continue;
+            if (!source_offset(g, x_end, y_end, transform, targ, ok, x, y, xs, ys, offset)) continue;
             const std::ptrdiff_t dst = row + x;
-            if (c.bilinear) {
-                bilinear_pixel<T, NB>(wk, nbands, xs[static_cast<std::size_t>(x)] - wk->nSrcXOff,
-                                      ys[static_cast<std::size_t>(x)] - wk->nSrcYOff, dst);
+            if (bilinear) {
+                bilinear_pixel<T, NB>(p, g.sw, g.sh, xs[x] - g.sxoff, ys[x] - g.syoff, dst);
             } else {
-                for (int b = 0; b < bands; ++b) {
-                    reinterpret_cast<T*>(wk->papabyDstImage[b])[dst] =
-                        reinterpret_cast<const T*>(wk->papabySrcImage[b])[offset];
-                }
+                for (int b = 0; b < bands; ++b) p.dst[static_cast<std::size_t>(b)][dst] = p.src[static_cast<std::size_t>(b)][offset];
             }
             if (density != nullptr) density[dst] = 1.0f;
         }
