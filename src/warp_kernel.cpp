@@ -261,7 +261,7 @@ void warp_rows_any(Chunk& c, void* targ, int y0, int y1, const std::vector<doubl
 }
 
 /// Takes rows in small batches until the chunk is done (or stopped); reports progress when
-/// `report` (the calling thread only).
+/// `report` (the calling thread only). Throws (bad_alloc) only before taking a row.
 void run_rows(Chunk& c, void* targ, bool report) {
     GDALWarpKernel* wk = c.wk;
     const int w = wk->nDstXSize, h = wk->nDstYSize;
@@ -417,24 +417,38 @@ CPLErr WarpKernel::prewarp(void* kernel, void* self_arg) {
     int threads = std::min(self->m_threads, wk->nDstYSize / 2);
     threads = static_cast<int>(std::min<long long>(threads, pixels / 65536));
     threads = std::max(threads, 1);
-    std::vector<void*> targs;
-    for (int i = 1; i < threads; ++i) {
-        void* t = self->worker_transformer(wk->pTransformerArg, i);
-        if (t == nullptr) break; // a transformer that cannot be cloned: fewer threads
-        targs.push_back(t);
-    }
-
+    // Nothing may throw through GDAL's C frames: a thread or buffer that cannot be had means
+    // fewer threads, and a chunk not wholly warped here is left to GDAL's kernel (which writes
+    // every pixel of it again, the same values).
     Chunk c{wk, bilinear, {0}};
-    {
+    try {
+        std::vector<void*> targs;
+        for (int i = 1; i < threads; ++i) {
+            void* t = self->worker_transformer(wk->pTransformerArg, i);
+            if (t == nullptr) break; // a transformer that cannot be cloned: fewer threads
+            targs.push_back(t);
+        }
         std::vector<std::jthread> workers;
         workers.reserve(targs.size());
-        for (void* t : targs) workers.emplace_back([&c, t] { run_rows(c, t, false); });
+        try {
+            for (void* t : targs) {
+                workers.emplace_back([&c, t] {
+                    try {
+                        run_rows(c, t, false);
+                    } catch (...) { // its buffers: the other threads take the rows
+                    }
+                });
+            }
+        } catch (...) { // no more threads
+        }
         run_rows(c, wk->pTransformerArg, true);
+    } catch (...) { // the workers started finish the rows, or GDAL warps the chunk
     }
     if (c.stop.load()) {
         CPLError(CE_Failure, CPLE_UserInterrupt, "User terminated");
         return CE_Failure;
     }
+    if (c.rows_done.load() != wk->nDstYSize) return CE_None;
     self->m_chunks.fetch_add(1);
     g_total_chunks.fetch_add(1);
     // Done: a source window of no pixels is PerformWarp's "nothing to warp" (it then reports
