@@ -1,7 +1,10 @@
 #include "test_support.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <stdexcept>
 
 #include <cpl_string.h>
@@ -93,6 +96,33 @@ std::vector<std::byte> make_gtiff(int width, int height, int bands, const std::v
     }
     GDALClose(ds);
     return take_vsimem(path);
+}
+
+AnyArray smooth_field(DType dtype, int bands, int height, int width, unsigned seed) {
+    std::mt19937 rng(seed);
+    AnyArray a(dtype, Shape{static_cast<std::size_t>(bands), static_cast<std::size_t>(height),
+                            static_cast<std::size_t>(width)});
+    std::uniform_real_distribution<double> noise(-1.0, 1.0);
+    const double fx = 0.02 + 0.1 * noise(rng) * noise(rng), fy = 0.03 + 0.1 * noise(rng) * noise(rng);
+    visit_dtype(dtype, [&](auto v) {
+        using T = decltype(v);
+        if constexpr (std::is_arithmetic_v<T>) {
+            auto values = a.as<T>().values();
+            const double lo = std::is_signed_v<T> ? -120.0 : 0.0;
+            const auto w = static_cast<std::size_t>(width), h = static_cast<std::size_t>(height);
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                const auto x = static_cast<double>(i % w), y = static_cast<double>((i / w) % h);
+                double value = 120 + 100 * std::sin(fx * x + fy * y) + 20 * noise(rng) + ((x > width / 2.0) ? 7 : 0);
+                if constexpr (std::is_floating_point_v<T>) {
+                    value += 0.001 * noise(rng);
+                } else {
+                    value = std::round(value);
+                }
+                values[i] = static_cast<T>(std::max(lo, value));
+            }
+        }
+    });
+    return a;
 }
 
 } // namespace rastio::test

@@ -33,6 +33,10 @@ AnyArray ramp16();
 /// A GeoTIFF made with GDAL's C API (not rastio), pixels value(b, r, c) = (b*31 + r*7 + c*3) % 251.
 std::vector<std::byte> make_gtiff(int width, int height, int bands, const std::vector<std::string>& options = {});
 
+/// Pixels for warp tests, shaped (bands, height, width): a smooth wave with a step, noise and
+/// (floating types) fractions, from `seed`; signed types go below zero. Any arithmetic dtype.
+AnyArray smooth_field(DType dtype, int bands, int height, int width, unsigned seed);
+
 } // namespace rastio::test
 
 /// Skips the current test, saying why, when the corpus is not there.

@@ -36,31 +36,9 @@ template <class F> auto with_gdal_kernel(F&& f) {
     return f();
 }
 
-/// Smooth structure, edges and noise, so that bilinear weights matter everywhere.
+/// Pixels for a case, from the test's random generator.
 AnyArray random_raster(DType dtype, int bands, int height, int width, std::mt19937& rng) {
-    AnyArray a(dtype, Shape{static_cast<std::size_t>(bands), static_cast<std::size_t>(height),
-                            static_cast<std::size_t>(width)});
-    std::uniform_real_distribution<double> noise(-1.0, 1.0);
-    const double fx = 0.02 + 0.1 * noise(rng) * noise(rng), fy = 0.03 + 0.1 * noise(rng) * noise(rng);
-    visit_dtype(dtype, [&](auto v) {
-        using T = decltype(v);
-        if constexpr (std::is_arithmetic_v<T>) {
-            auto values = a.as<T>().values();
-            const double lo = std::is_signed_v<T> ? -120.0 : 0.0;
-            for (std::size_t i = 0; i < values.size(); ++i) {
-                const auto x = static_cast<double>(i % static_cast<std::size_t>(width));
-                const auto y = static_cast<double>((i / static_cast<std::size_t>(width)) % static_cast<std::size_t>(height));
-                double value = 120 + 100 * std::sin(fx * x + fy * y) + 20 * noise(rng) + ((x > width / 2.0) ? 7 : 0);
-                if constexpr (std::is_floating_point_v<T>) {
-                    value += 0.001 * noise(rng);
-                } else {
-                    value = std::round(value);
-                }
-                values[i] = static_cast<T>(std::max(lo, value));
-            }
-        }
-    });
-    return a;
+    return test::smooth_field(dtype, bands, height, width, static_cast<unsigned>(rng()));
 }
 
 struct Grid {

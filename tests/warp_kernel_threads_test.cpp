@@ -17,6 +17,7 @@
 #include <rastio/rastio.hpp>
 #include <rastio/warp.hpp>
 
+#include "test_support.hpp"
 #include "warp_kernel.hpp"
 
 namespace {
@@ -30,20 +31,7 @@ MemoryFile make_source(DType dtype) {
     auto w = mf.open(Profile{.driver = "GTiff", .width = k_width, .height = k_height, .count = 3, .dtype = dtype,
                              .crs = CRS::from_epsg(32633), .transform = Affine{60, 0, 400000, 0, -60, 5600000},
                              .options = {{"TILED", "YES"}}});
-    AnyArray a(dtype, Shape{3, k_height, k_width});
-    std::uint32_t seed = 99;
-    visit_dtype(dtype, [&](auto v) {
-        using T = decltype(v);
-        if constexpr (std::is_arithmetic_v<T>) {
-            auto values = a.as<T>().values();
-            for (std::size_t i = 0; i < values.size(); ++i) {
-                seed = seed * 1664525U + 1013904223U;
-                const auto x = static_cast<double>(i % k_width), y = static_cast<double>((i / k_width) % k_height);
-                values[i] = static_cast<T>(120 + 90 * std::sin(0.05 * x + 0.03 * y) + static_cast<double>(seed >> 27));
-            }
-        }
-    });
-    w.write(a);
+    w.write(test::smooth_field(dtype, 3, k_height, k_width, 99));
     return mf;
 }
 
