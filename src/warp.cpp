@@ -730,18 +730,33 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     detail::StringList topts(o.warp_options);
     topts.add("GCPS_OK", "TRUE");
     if (rpcs) topts.add("SRC_METHOD", "RPC");
-    void* exact = GDALCreateGenImgProjTransformer2(src_h, dst_h, topts.get());
-    if (exact == nullptr) {
+    // Made once for the warp, and again for each other thread of rastio's kernel: equal
+    // transformers (a clone would remake the coordinate transformation from WKT).
+    enum class Made { ok, no_exact, no_approx };
+    auto make_transformer = [&](Made& made) -> void* {
+        void* exact = GDALCreateGenImgProjTransformer2(src_h, dst_h, topts.get());
+        if (exact == nullptr) {
+            made = Made::no_exact;
+            return nullptr;
+        }
+        void* approx = GDALCreateApproxTransformer(GDALGenImgProjTransform, exact, 0.125);
+        if (approx == nullptr) {
+            GDALDestroyGenImgProjTransformer(exact);
+            made = Made::no_approx;
+            return nullptr;
+        }
+        GDALApproxTransformerOwnsSubtransformer(approx, TRUE);
+        made = Made::ok;
+        return approx;
+    };
+    Made made = Made::ok;
+    GenImgTransformer transformer;
+    transformer.arg = make_transformer(made);
+    if (made == Made::no_exact) {
         throw Error("reproject: cannot transform from " + src_crs.to_string().substr(0, 120) + " to the destination: " +
                     (errors.message().empty() ? "GDAL made no transformer" : errors.message()));
     }
-    GenImgTransformer transformer;
-    transformer.arg = GDALCreateApproxTransformer(GDALGenImgProjTransform, exact, 0.125);
-    if (transformer.arg == nullptr) {
-        GDALDestroyGenImgProjTransformer(exact);
-        errors.throw_io("reproject: cannot make the approximate transformer", "");
-    }
-    GDALApproxTransformerOwnsSubtransformer(transformer.arg, TRUE);
+    if (made == Made::no_approx) errors.throw_io("reproject: cannot make the approximate transformer", "");
 
     const int threads = warp_threads(o.num_threads, static_cast<double>(dst_width) * dst_height);
     Options extras;
@@ -770,20 +785,17 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
         if (direct_src) wo->hSrcDS = direct_src.get();
     }
     // rastio's kernel warps the chunks it covers (GDAL's pixels, faster); GDAL's the others.
-    // Its other threads' transformers are made as the warp's own was.
-    detail::WarpKernel kernel(threads, [&]() -> void* {
-        void* e = GDALCreateGenImgProjTransformer2(src_h, dst_h, topts.get());
-        if (e == nullptr) return nullptr;
-        void* a = GDALCreateApproxTransformer(GDALGenImgProjTransform, e, 0.125);
-        if (a == nullptr) {
-            GDALDestroyGenImgProjTransformer(e);
-            return nullptr;
-        }
-        GDALApproxTransformerOwnsSubtransformer(a, TRUE);
-        return a;
+    detail::WarpKernel kernel(threads, [&make_transformer]() {
+        Made ignored = Made::ok;
+        return make_transformer(ignored);
     });
     kernel.install(*wo);
-    kernel.prepare(transformer.arg);
+    // The other threads' transformers are made now, before the warper's chunk buffers (see
+    // prepare()), when the kernel may take chunks: its methods, no source nodata or alpha.
+    if ((o.resampling == Resampling::nearest || o.resampling == Resampling::bilinear) && !src_nodata &&
+        o.src_alpha == 0) {
+        kernel.prepare(transformer.arg);
+    }
     GDALWarpOperationH op = GDALCreateWarpOperation(wo.get());
     if (op == nullptr) errors.throw_io("reproject: GDAL refused the warp options", "");
     // One chunk at a time, each warped by every thread (NUM_THREADS): GDALChunkAndWarpMulti
