@@ -794,7 +794,7 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     // prepare()), when the kernel may take chunks: its methods, no source nodata or alpha.
     if ((o.resampling == Resampling::nearest || o.resampling == Resampling::bilinear) && !src_nodata &&
         o.src_alpha == 0) {
-        kernel.prepare(transformer.arg);
+        kernel.prepare();
     }
     GDALWarpOperationH op = GDALCreateWarpOperation(wo.get());
     if (op == nullptr) errors.throw_io("reproject: GDAL refused the warp options", "");

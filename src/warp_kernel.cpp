@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <thread>
 
@@ -21,7 +23,6 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <gdal_alg.h>
-#include <gdal_alg_priv.h> // GDALCloneTransformer (exported, C++ linkage)
 
 namespace rastio::detail {
 
@@ -353,12 +354,10 @@ bool covered(const GDALWarpKernel* wk, bool& bilinear) {
 } // namespace
 
 WarpKernel::WarpKernel(int threads, std::function<void*()> make_transformer)
-    : m_threads(std::max(1, threads)), m_make_transformer(std::move(make_transformer)) {}
+    : m_threads(make_transformer ? std::max(1, threads) : 1), m_make_transformer(std::move(make_transformer)) {}
 
 WarpKernel::~WarpKernel() {
-    for (void* c : m_clones) {
-        if (c != nullptr) GDALDestroyTransformer(c);
-    }
+    for (void* t : m_transformers) GDALDestroyTransformer(t);
 }
 
 namespace {
@@ -377,29 +376,21 @@ void WarpKernel::install(GDALWarpOptions& wo) {
     wo.pPreWarpProcessorArg = this;
 }
 
-void WarpKernel::prepare(void* arg) {
-    for (int i = 1; i < m_threads; ++i) (void)worker_transformer(arg, i);
-}
+void WarpKernel::prepare() { (void)worker_transformers(); }
 
-void* WarpKernel::worker_transformer(void* arg, int i) {
-    const std::lock_guard lock(m_mutex);
-    if (m_clones_of != arg) {
-        for (void* c : m_clones) {
-            if (c != nullptr) GDALDestroyTransformer(c);
-        }
-        m_clones.clear();
-        m_clones_of = arg;
-    }
-    if (m_clones.size() < static_cast<std::size_t>(i)) m_clones.resize(static_cast<std::size_t>(i), nullptr);
-    void*& slot = m_clones[static_cast<std::size_t>(i - 1)];
-    if (slot == nullptr) {
+const std::vector<void*>& WarpKernel::worker_transformers() {
+    // Only the warping thread calls this (GDAL warps one chunk at a time), so no lock.
+    if (!m_made) {
+        m_made = true;
         const CPLErrorStateBackuper keep_state;
         const CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-        // GDAL's warper clones for its threads; a clone's coordinate transformation is remade
-        // from WKT, which costs PROJ about 25 MiB, so the caller's recipe is preferred.
-        slot = m_make_transformer ? m_make_transformer() : GDALCloneTransformer(arg);
+        for (int i = 1; i < m_threads; ++i) {
+            void* t = m_make_transformer();
+            if (t == nullptr) break; // fewer threads
+            m_transformers.push_back(t);
+        }
     }
-    return slot;
+    return m_transformers;
 }
 
 CPLErr WarpKernel::prewarp(void* kernel, void* self_arg) {
@@ -422,11 +413,10 @@ CPLErr WarpKernel::prewarp(void* kernel, void* self_arg) {
     // every pixel of it again, the same values).
     Chunk c{wk, bilinear, {0}};
     try {
-        std::vector<void*> targs;
-        for (int i = 1; i < threads; ++i) {
-            void* t = self->worker_transformer(wk->pTransformerArg, i);
-            if (t == nullptr) break; // a transformer that cannot be cloned: fewer threads
-            targs.push_back(t);
+        std::vector<void*> targs; // the kernels of one-thread warps (VRT blocks) are shared: no state
+        if (threads > 1) {
+            const auto& all = self->worker_transformers();
+            targs.assign(all.begin(), all.begin() + std::min<std::ptrdiff_t>(threads - 1, std::ssize(all)));
         }
         std::vector<std::jthread> workers;
         workers.reserve(targs.size());
@@ -449,7 +439,6 @@ CPLErr WarpKernel::prewarp(void* kernel, void* self_arg) {
         return CE_Failure;
     }
     if (c.rows_done.load() != wk->nDstYSize) return CE_None;
-    self->m_chunks.fetch_add(1);
     g_total_chunks.fetch_add(1);
     // Done: a source window of no pixels is PerformWarp's "nothing to warp" (it then reports
     // the chunk's progress and returns). GDAL frees the window through its own pointers.

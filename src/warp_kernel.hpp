@@ -2,10 +2,8 @@
 // Private: rastio's own per-pixel loop for the chunks GDAL 3.6's warper handles most often
 // (nearest and 4-sample bilinear, no masks), giving GDAL's exact pixels faster.
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <vector>
 
 #include <gdalwarper.h>
@@ -22,9 +20,9 @@ namespace rastio::detail {
 class WarpKernel {
 public:
     /// `threads`: how many threads warp one chunk (1: the calling thread only);
-    /// `make_transformer`: makes another transformer equal to the warp's own, for each other
-    /// thread (called on the warping thread; empty: GDAL clones the warp's).
-    explicit WarpKernel(int threads, std::function<void*()> make_transformer = {});
+    /// `make_transformer`: makes a transformer equal to the warp's own, one for each thread but
+    /// the calling one (GDAL transformers are not shared between threads). Without it, one thread.
+    explicit WarpKernel(int threads = 1, std::function<void*()> make_transformer = {});
     ~WarpKernel();
     WarpKernel(const WarpKernel&) = delete;
     WarpKernel& operator=(const WarpKernel&) = delete;
@@ -35,13 +33,10 @@ public:
     /// Borrows: this kernel outlives every warp operation made from `wo` or a copy of it.
     void install(GDALWarpOptions& wo);
 
-    /// Makes the other threads' transformers for a warp whose transformer is `arg` now, before
-    /// the warper allocates its chunk buffers (made between them, they keep glibc from reusing
-    /// a freed chunk's memory: 25 MiB more peak RSS on a 4096x4096x3 warp).
-    void prepare(void* arg);
-
-    /// Chunks this kernel has warped (the rest went to GDAL's).
-    std::uint64_t chunks() const noexcept { return m_chunks.load(); }
+    /// Makes the other threads' transformers now, before the warper allocates its chunk
+    /// buffers (made between them, they keep glibc from reusing a freed chunk's memory: 25 MiB
+    /// more peak RSS on a 4096x4096x3 warp); otherwise they are made at the first chunk.
+    void prepare();
 
     /// Chunks every kernel has warped since the program started (tests).
     static std::uint64_t total_chunks() noexcept;
@@ -52,15 +47,13 @@ public:
 
 private:
     static CPLErr prewarp(void* kernel, void* self);
-    /// The transformer for worker `i` (1..threads-1): a clone of `arg`, made once.
-    void* worker_transformer(void* arg, int i);
+    /// The transformers of the threads but the calling one (as many as could be made).
+    const std::vector<void*>& worker_transformers();
 
     int m_threads;
     std::function<void*()> m_make_transformer;
-    std::atomic<std::uint64_t> m_chunks{0};
-    std::mutex m_mutex;
-    void* m_clones_of = nullptr;
-    std::vector<void*> m_clones;
+    bool m_made = false;
+    std::vector<void*> m_transformers;
 };
 
 } // namespace rastio::detail
