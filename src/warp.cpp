@@ -763,6 +763,17 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     extras["NUM_THREADS"] = std::to_string(threads);
     if (o.init_dest_nodata) extras["INIT_DEST"] = "NO_DATA";
     for (const auto& [k, v] : o.warp_options) extras[k] = v;
+    // rastio's kernel may warp straight into a destination array (see direct_destination()):
+    // not with a destination nodata or alpha band, which GDAL reads from its own chunk buffer
+    // first, and only for the methods the kernel has, without a source mask it leaves to GDAL.
+    const bool direct = dst_mem != nullptr && !dst_nodata && o.dst_alpha == 0 && !src_nodata && o.src_alpha == 0 &&
+                        (o.resampling == Resampling::nearest || o.resampling == Resampling::bilinear) &&
+                        detail::WarpKernel::enabled();
+    std::string init_dest;
+    if (direct && extras.count("INIT_DEST") != 0) {
+        init_dest = extras["INIT_DEST"];
+        extras.erase("INIT_DEST"); // the direct destination applies it
+    }
     auto wo = detail::make_warp_options(o.resampling, src_nodata, dst_nodata, src_count, o.src_alpha, o.dst_alpha,
                                         o.warp_mem_limit, GDT_Unknown, extras);
     wo->pfnTransformer = GDALApproxTransform;
@@ -790,6 +801,18 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
         return make_transformer(ignored);
     });
     kernel.install(*wo);
+    detail::DatasetHandle direct_dst;
+    if (direct) {
+        const Shape& shape = destination.array.shape();
+        detail::DirectArray array;
+        auto* base = static_cast<std::byte*>(const_cast<void*>(destination.array.data())); // NOLINT(cppcoreguidelines-pro-type-const-cast): the destination is ours to write
+        const std::size_t plane = shape[1] * shape[2] * dtype_size(dst_dtype);
+        for (std::size_t b = 0; b < shape[0]; ++b) array.planes.push_back(base + b * plane);
+        array.width = dst_width;
+        array.type = detail::to_gdal(dst_dtype);
+        direct_dst = kernel.direct_destination(dst_h, std::move(array), init_dest);
+        wo->hDstDS = direct_dst.get();
+    }
     // The other threads' transformers are made now, before the warper's chunk buffers (see
     // prepare()), when the kernel may take chunks: its methods, no source nodata or alpha.
     if ((o.resampling == Resampling::nearest || o.resampling == Resampling::bilinear) && !src_nodata &&

@@ -23,6 +23,7 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <gdal_alg.h>
+#include <gdal_priv.h>
 
 namespace rastio::detail {
 
@@ -54,6 +55,9 @@ inline int floor_int(double t) {
     return t < static_cast<double>(i) ? i - 1 : i;
 }
 
+/// One band's INIT_DEST value in the working type (its first bytes).
+using InitValue = std::array<std::byte, 16>;
+
 /// One chunk's kernel state, shared by the threads that warp its rows.
 struct Chunk {
     GDALWarpKernel* wk;
@@ -61,6 +65,12 @@ struct Chunk {
     std::atomic<int> next_row;
     std::atomic<int> rows_done{0};
     std::atomic<bool> stop{false};
+    /// Where the pixels go: GDAL's chunk buffer (empty), or the destination array's planes at
+    /// the chunk's first pixel, rows `dst_stride` pixels apart (a direct destination).
+    std::vector<void*> dst_planes;
+    std::ptrdiff_t dst_stride = 0;
+    /// Each band's INIT_DEST value, written over each row before it is warped (direct only).
+    const std::vector<InitValue>* init = nullptr;
 };
 
 /// The chunk's windows, copied out of the GDALWarpKernel: the loops below store through byte
@@ -129,10 +139,11 @@ inline bool source_offset(const Geometry g, const double x_end, const double y_e
 template <class T, int NB> struct Planes {
     std::array<const T*, NB> src{};
     std::array<T*, NB> dst{};
-    explicit Planes(const GDALWarpKernel* wk) {
+    explicit Planes(const Chunk& c) {
         for (int b = 0; b < NB; ++b) {
-            src[static_cast<std::size_t>(b)] = reinterpret_cast<const T*>(wk->papabySrcImage[b]);
-            dst[static_cast<std::size_t>(b)] = reinterpret_cast<T*>(wk->papabyDstImage[b]);
+            const auto i = static_cast<std::size_t>(b);
+            src[i] = reinterpret_cast<const T*>(c.wk->papabySrcImage[b]);
+            dst[i] = static_cast<T*>(c.dst_planes.empty() ? c.wk->papabyDstImage[b] : c.dst_planes[i]);
         }
     }
     static constexpr int count() { return NB; }
@@ -140,10 +151,11 @@ template <class T, int NB> struct Planes {
 template <class T> struct Planes<T, 0> {
     std::vector<const T*> src;
     std::vector<T*> dst;
-    explicit Planes(const GDALWarpKernel* wk) {
-        for (int b = 0; b < wk->nBands; ++b) {
-            src.push_back(reinterpret_cast<const T*>(wk->papabySrcImage[b]));
-            dst.push_back(reinterpret_cast<T*>(wk->papabyDstImage[b]));
+    explicit Planes(const Chunk& c) {
+        for (int b = 0; b < c.wk->nBands; ++b) {
+            src.push_back(reinterpret_cast<const T*>(c.wk->papabySrcImage[b]));
+            dst.push_back(static_cast<T*>(c.dst_planes.empty() ? c.wk->papabyDstImage[b]
+                                                               : c.dst_planes[static_cast<std::size_t>(b)]));
         }
     }
     int count() const { return static_cast<int>(src.size()); }
@@ -218,7 +230,16 @@ void warp_rows(Chunk& c, void* targ, int y0, int y1, const std::vector<double>& 
     const Geometry g{wk->nSrcXSize, wk->nSrcYSize, wk->nSrcXOff, wk->nSrcYOff, wk->nDstXOff, wk->nDstYOff};
     const GDALTransformerFunc transform = wk->pfnTransformer;
     const int w = wk->nDstXSize;
-    const Planes<T, NB> p(wk);
+    const Planes<T, NB> p(c);
+    const std::ptrdiff_t stride = c.dst_planes.empty() ? w : c.dst_stride;
+    std::vector<T> init;
+    if (c.init != nullptr) {
+        for (const InitValue& v : *c.init) {
+            T t{};
+            std::memcpy(&t, v.data(), sizeof(T));
+            init.push_back(t);
+        }
+    }
     const int bands = p.count();
     const bool bilinear = c.bilinear;
     float* const density = wk->pafDstDensity;
@@ -235,7 +256,8 @@ void warp_rows(Chunk& c, void* targ, int y0, int y1, const std::vector<double>& 
         std::fill(ys, ys + n, fy);
         std::fill(zs, zs + n, 0.0);
         transform(targ, TRUE, w, xs, ys, zs, ok);
-        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * w;
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * stride;
+        for (std::size_t b = 0; b < init.size(); ++b) std::fill_n(p.dst[b] + row, w, init[b]);
         for (int x = 0; x < w; ++x) {
             std::ptrdiff_t offset = 0;
             if (!source_offset(g, x_end, y_end, transform, targ, ok, x, y, xs, ys, offset)) continue;
@@ -319,10 +341,14 @@ bool four_sample_formula(const GDALWarpKernel* wk, bool& four) {
 
 /// Whether PerformWarp would run GWKResampleNoMasksOrDstDensityOnly* on this chunk, with a
 /// method this kernel has.
-bool covered(const GDALWarpKernel* wk, bool& bilinear) {
+bool kernel_enabled() {
     if (!gdal_is_3_6()) return false;
     const char* mode = CPLGetConfigOption("RASTIO_WARP_KERNEL", nullptr);
-    if (mode != nullptr && EQUAL(mode, "gdal")) return false;
+    return mode == nullptr || !EQUAL(mode, "gdal");
+}
+
+bool covered(const GDALWarpKernel* wk, bool& bilinear) {
+    if (!kernel_enabled()) return false;
     if (wk->nSrcXSize <= 0 || wk->nSrcYSize <= 0 || wk->nDstXSize <= 0 || wk->nDstYSize <= 0 || wk->nBands < 1) {
         return false;
     }
@@ -351,7 +377,193 @@ bool covered(const GDALWarpKernel* wk, bool& bilinear) {
     return false;
 }
 
+/// INIT_DEST's value for each band in the working type `t`, as GDAL's CreateDestinationBuffer
+/// fills its buffer (Byte: the integer part, clamped; others: GDALCopyWords); the destination
+/// has no nodata here, so NO_DATA is 0 as in GDAL.
+std::vector<InitValue> init_values(const std::string& init_dest, int bands, GDALDataType t) {
+    std::vector<InitValue> out;
+    if (init_dest.empty()) return out;
+    char** tokens = CSLTokenizeStringComplex(init_dest.c_str(), ",", FALSE, FALSE);
+    const int n = CSLCount(tokens);
+    for (int b = 0; b < bands && n > 0; ++b) {
+        double ri[2] = {0.0, 0.0};
+        CPLStringToComplex(tokens[std::min(b, n - 1)], ri + 0, ri + 1);
+        InitValue v{};
+        if (t == GDT_Byte) {
+            v[0] = static_cast<std::byte>(std::max(0, std::min(255, static_cast<int>(ri[0]))));
+        } else if (!(!std::isnan(ri[0]) && ri[0] == 0.0 && !std::isnan(ri[1]) && ri[1] == 0.0)) {
+            GDALCopyWords64(ri, (!std::isnan(ri[1]) && ri[1] == 0.0) ? GDT_Float64 : GDT_CFloat64, 0, v.data(), t, 0, 1);
+        }
+        out.push_back(v);
+    }
+    CSLDestroy(tokens);
+    return out;
+}
+
+/// Fills `count` values of `t` at `p` with `v`.
+void fill_values(void* p, GDALDataType t, std::size_t count, const InitValue& v) {
+    switch (t) {
+    case GDT_Byte: std::memset(p, static_cast<int>(v[0]), count); break;
+    default: {
+        const auto size = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(t));
+        auto* out = static_cast<std::byte*>(p);
+        for (std::size_t i = 0; i < count; ++i) std::memcpy(out + i * size, v.data(), size);
+    }
+    }
+}
+
 } // namespace
+
+/// The destination GDAL's warper sees when the kernel may write straight into the array: reads
+/// of a chunk's region into GDAL's buffer are put off (the warper reads the destination when
+/// INIT_DEST is not in its options, which it then is not), and the kernel hook settles them:
+/// it warps into the array itself (GDAL's buffer is then never touched, nor written back), or it
+/// fills GDAL's buffer as GDAL would have (INIT_DEST's values, or the array's pixels) and lets
+/// GDAL warp. A write of a region never settled (no hook ran) is settled there. Everything else
+/// is the MEM dataset's.
+class DirectDestination final : public GDALDataset {
+public:
+    struct Deferred {
+        void* buffer = nullptr;
+        int x = 0, y = 0, w = 0, h = 0;
+        std::vector<int> bands;
+        bool settled = true;
+        bool written = false; ///< by the kernel, into the array
+    };
+
+    DirectDestination(GDALDatasetH mem, DirectArray array, std::string init_dest);
+    DirectDestination(const DirectDestination&) = delete;
+    DirectDestination& operator=(const DirectDestination&) = delete;
+    DirectDestination(DirectDestination&&) = delete;
+    DirectDestination& operator=(DirectDestination&&) = delete;
+    ~DirectDestination() override = default;
+
+    CPLErr GetGeoTransform(double* gt) override { return m_mem->GetGeoTransform(gt); }
+    const OGRSpatialReference* GetSpatialRef() const override { return m_mem->GetSpatialRef(); }
+
+    /// The deferred read of this chunk (GDAL's buffer `buffer`, region), if there is one.
+    Deferred* deferred_for(const GDALWarpKernel* wk) {
+        Deferred& d = m_deferred;
+        if (d.settled || d.buffer != wk->papabyDstImage[0] || d.x != wk->nDstXOff || d.y != wk->nDstYOff ||
+            d.w != wk->nDstXSize || d.h != wk->nDstYSize || static_cast<int>(d.bands.size()) != wk->nBands) {
+            return nullptr;
+        }
+        return &d;
+    }
+    /// The array's planes of `d`'s bands at its first pixel, for the kernel.
+    std::vector<void*> planes(const Deferred& d) const {
+        std::vector<void*> out;
+        const auto size = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(m_array.type));
+        const auto first = (static_cast<std::size_t>(d.y) * static_cast<std::size_t>(m_array.width) +
+                            static_cast<std::size_t>(d.x)) * size;
+        for (int b : d.bands) out.push_back(m_array.planes[static_cast<std::size_t>(b - 1)] + first);
+        return out;
+    }
+    GDALDataType type() const { return m_array.type; }
+    int width() const { return m_array.width; }
+    const std::vector<InitValue>* init() const { return m_init.empty() ? nullptr : &m_init; }
+
+    /// Gives GDAL's buffer what GDAL would have put there: INIT_DEST's values, else the array's.
+    CPLErr settle_in_buffer(Deferred& d) {
+        d.settled = true;
+        if (!m_init.empty()) {
+            const std::size_t n = static_cast<std::size_t>(d.w) * static_cast<std::size_t>(d.h);
+            const auto size = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(m_array.type));
+            for (std::size_t b = 0; b < d.bands.size(); ++b) {
+                fill_values(static_cast<std::byte*>(d.buffer) + b * n * size, m_array.type, n, m_init[b]);
+            }
+            return CE_None;
+        }
+        return m_mem->RasterIO(GF_Read, d.x, d.y, d.w, d.h, d.buffer, d.w, d.h, m_array.type,
+                               static_cast<int>(d.bands.size()), d.bands.data(), 0, 0, 0, nullptr);
+    }
+
+    /// The warper's reads and writes of a chunk (band-sequential, packed, full resolution).
+    CPLErr chunk_io(GDALRWFlag rw, int x, int y, int w, int h, void* buf, int bw, int bh, GDALDataType bt,
+                    int count, const int* bands, GSpacing ps, GSpacing ls, GSpacing bs, GDALRasterIOExtraArg* extra) {
+        const GSpacing esize = GDALGetDataTypeSizeBytes(bt);
+        const bool packed = bw == w && bh == h && bt == m_array.type && ps == esize && ls == esize * w &&
+                            (count == 1 || bs == ls * h);
+        Deferred& d = m_deferred;
+        if (packed && rw == GF_Read) {
+            d = Deferred{buf, x, y, w, h, std::vector<int>(bands, bands + count), false, false};
+            return CE_None;
+        }
+        if (packed && rw == GF_Write && d.buffer == buf && d.x == x && d.y == y && d.w == w && d.h == h) {
+            const Deferred done = d;
+            d = Deferred{};
+            if (done.written) return CE_None; // the kernel wrote the array
+            if (!done.settled) {
+                // No hook ran (a chunk GDAL skipped): the buffer holds what was deferred.
+                if (m_init.empty()) return CE_None; // the array's own pixels, unchanged
+                const auto size = static_cast<std::size_t>(GDALGetDataTypeSizeBytes(m_array.type));
+                for (std::size_t b = 0; b < done.bands.size(); ++b) {
+                    auto* plane = m_array.planes[static_cast<std::size_t>(done.bands[b] - 1)];
+                    for (int r = 0; r < h; ++r) {
+                        fill_values(plane + (static_cast<std::size_t>(y + r) * static_cast<std::size_t>(m_array.width) +
+                                             static_cast<std::size_t>(x)) * size,
+                                    m_array.type, static_cast<std::size_t>(w), m_init[b]);
+                    }
+                }
+                return CE_None;
+            }
+        }
+        return m_mem->RasterIO(rw, x, y, w, h, buf, bw, bh, bt, count, const_cast<int*>(bands), ps, ls, bs, extra); // NOLINT(cppcoreguidelines-pro-type-const-cast): GDAL's signature; not written
+    }
+
+protected:
+    CPLErr IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void* buf, int bw, int bh, GDALDataType bt, int count,
+                     int* bands, GSpacing ps, GSpacing ls, GSpacing bs, GDALRasterIOExtraArg* extra) override {
+        return chunk_io(rw, x, y, w, h, buf, bw, bh, bt, count, bands, ps, ls, bs, extra);
+    }
+
+private:
+    GDALDataset* m_mem;
+    DirectArray m_array;
+    std::vector<InitValue> m_init;
+    Deferred m_deferred;
+};
+
+namespace {
+
+/// A band of DirectDestination: one-band chunk reads and writes go through the dataset's.
+class DirectDestinationBand final : public GDALRasterBand {
+public:
+    DirectDestinationBand(DirectDestination* ds, int band, GDALRasterBand* under) : m_ds(ds), m_under(under) {
+        poDS = ds;
+        nBand = band;
+        nRasterXSize = under->GetXSize();
+        nRasterYSize = under->GetYSize();
+        eDataType = under->GetRasterDataType();
+        under->GetBlockSize(&nBlockXSize, &nBlockYSize);
+    }
+    GDALColorInterp GetColorInterpretation() override { return m_under->GetColorInterpretation(); }
+    double GetNoDataValue(int* ok) override { return m_under->GetNoDataValue(ok); }
+
+protected:
+    CPLErr IReadBlock(int x, int y, void* data) override { return m_under->ReadBlock(x, y, data); }
+    CPLErr IWriteBlock(int x, int y, void* data) override { return m_under->WriteBlock(x, y, data); }
+    CPLErr IRasterIO(GDALRWFlag rw, int x, int y, int w, int h, void* buf, int bw, int bh, GDALDataType bt,
+                     GSpacing ps, GSpacing ls, GDALRasterIOExtraArg* extra) override {
+        const int band = nBand;
+        return m_ds->chunk_io(rw, x, y, w, h, buf, bw, bh, bt, 1, &band, ps, ls, ls * h, extra);
+    }
+
+private:
+    DirectDestination* m_ds;
+    GDALRasterBand* m_under;
+};
+
+} // namespace
+
+DirectDestination::DirectDestination(GDALDatasetH mem, DirectArray array, std::string init_dest)
+    : m_mem(GDALDataset::FromHandle(mem)), m_array(std::move(array)) {
+    nRasterXSize = m_mem->GetRasterXSize();
+    nRasterYSize = m_mem->GetRasterYSize();
+    eAccess = GA_Update;
+    for (int b = 1; b <= m_mem->GetRasterCount(); ++b) SetBand(b, new DirectDestinationBand(this, b, m_mem->GetRasterBand(b)));
+    m_init = init_values(init_dest, m_mem->GetRasterCount(), m_array.type);
+}
 
 WarpKernel::WarpKernel(int threads, std::function<void*()> make_transformer)
     : m_threads(make_transformer ? std::max(1, threads) : 1), m_make_transformer(std::move(make_transformer)) {}
@@ -365,6 +577,14 @@ std::atomic<std::uint64_t> g_total_chunks{0};
 } // namespace
 
 std::uint64_t WarpKernel::total_chunks() noexcept { return g_total_chunks.load(); }
+
+bool WarpKernel::enabled() { return kernel_enabled(); }
+
+DatasetHandle WarpKernel::direct_destination(GDALDatasetH mem, DirectArray array, const std::string& init_dest) {
+    auto* d = new DirectDestination(mem, std::move(array), init_dest);
+    m_dest = d;
+    return DatasetHandle(GDALDataset::ToHandle(d));
+}
 
 WarpKernel& WarpKernel::single_threaded() {
     static WarpKernel kernel(1);
@@ -396,8 +616,16 @@ const std::vector<void*>& WarpKernel::worker_transformers() {
 CPLErr WarpKernel::prewarp(void* kernel, void* self_arg) {
     auto* wk = static_cast<GDALWarpKernel*>(kernel);
     auto* self = static_cast<WarpKernel*>(self_arg);
+    // A direct destination put off GDAL's read of this chunk's destination: settle it here.
+    DirectDestination* dest = self->m_dest;
+    DirectDestination::Deferred* deferred = dest != nullptr ? dest->deferred_for(wk) : nullptr;
     bool bilinear = false;
-    if (!covered(wk, bilinear)) return CE_None; // GDAL's PerformWarp does this chunk
+    if (!covered(wk, bilinear)) {
+        // GDAL's PerformWarp does this chunk, in its buffer.
+        return deferred != nullptr ? dest->settle_in_buffer(*deferred) : CE_None;
+    }
+    const bool direct = deferred != nullptr && wk->eWorkingDataType == dest->type() && wk->pafDstDensity == nullptr;
+    if (deferred != nullptr && !direct && dest->settle_in_buffer(*deferred) != CE_None) return CE_Failure;
 
     if (wk->pfnProgress != GDALDummyProgress && !wk->pfnProgress(wk->dfProgressBase, "", wk->pProgress)) {
         CPLError(CE_Failure, CPLE_UserInterrupt, "User terminated");
@@ -412,6 +640,11 @@ CPLErr WarpKernel::prewarp(void* kernel, void* self_arg) {
     // fewer threads, and a chunk not wholly warped here is left to GDAL's kernel (which writes
     // every pixel of it again, the same values).
     Chunk c{wk, bilinear, {0}};
+    if (direct) {
+        c.dst_planes = dest->planes(*deferred);
+        c.dst_stride = dest->width();
+        c.init = dest->init();
+    }
     try {
         std::vector<void*> targs; // the kernels of one-thread warps (VRT blocks) are shared: no state
         if (threads > 1) {
@@ -438,7 +671,11 @@ CPLErr WarpKernel::prewarp(void* kernel, void* self_arg) {
         CPLError(CE_Failure, CPLE_UserInterrupt, "User terminated");
         return CE_Failure;
     }
-    if (c.rows_done.load() != wk->nDstYSize) return CE_None;
+    if (c.rows_done.load() != wk->nDstYSize) {
+        // GDAL warps the chunk again, in its buffer (the same values where this kernel wrote).
+        return direct ? dest->settle_in_buffer(*deferred) : CE_None;
+    }
+    if (direct) deferred->settled = deferred->written = true; // GDAL's write of the chunk is skipped
     g_total_chunks.fetch_add(1);
     // Done: a source window of no pixels is PerformWarp's "nothing to warp" (it then reports
     // the chunk's progress and returns). GDAL frees the window through its own pointers.

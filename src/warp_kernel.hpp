@@ -6,9 +6,23 @@
 #include <functional>
 #include <vector>
 
+#include <string>
+
 #include <gdalwarper.h>
 
+#include "warp_internal.hpp"
+
 namespace rastio::detail {
+
+/// A destination array as the kernel writes it: band i (1-based) at planes[i - 1], rows of
+/// `width` pixels of `type`.
+struct DirectArray {
+    std::vector<std::byte*> planes;
+    int width = 0;
+    GDALDataType type = GDT_Unknown;
+};
+
+class DirectDestination;
 
 /// Takes over the per-pixel work of GDAL's warper for the chunks it covers. GDAL still chunks
 /// the destination, computes each source window, reads it and makes the transformer; this loop
@@ -33,6 +47,18 @@ public:
     /// Borrows: this kernel outlives every warp operation made from `wo` or a copy of it.
     void install(GDALWarpOptions& wo);
 
+    /// Whether kernels take chunks at all: GDAL 3.6, and RASTIO_WARP_KERNEL is not "gdal".
+    static bool enabled();
+
+    /// The destination to give GDAL's warper (as hDstDS) instead of `mem`, the MEM dataset
+    /// wrapping `array`, so that this kernel warps straight into the array: GDAL's chunk buffer
+    /// is then neither initialised, nor filled from the array, nor copied back. `init_dest` is
+    /// the INIT_DEST warp option, which the warper's own options must then not have. Only for
+    /// a warp whose destination has no nodata and no alpha band (GDAL reads its chunk buffer for
+    /// those before the kernel runs). Borrows `mem` and the array; the result goes before them,
+    /// and after the warp operation.
+    DatasetHandle direct_destination(GDALDatasetH mem, DirectArray array, const std::string& init_dest);
+
     /// Makes the other threads' transformers now, before the warper allocates its chunk
     /// buffers (made between them, they keep glibc from reusing a freed chunk's memory: 25 MiB
     /// more peak RSS on a 4096x4096x3 warp); otherwise they are made at the first chunk.
@@ -54,6 +80,7 @@ private:
     std::function<void*()> m_make_transformer;
     bool m_made = false;
     std::vector<void*> m_transformers;
+    DirectDestination* m_dest = nullptr;
 };
 
 } // namespace rastio::detail

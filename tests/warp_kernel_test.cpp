@@ -245,4 +245,62 @@ TEST(WarpKernelTest, ProgressIsReportedAndCancelStopsTheWarp) {
                  Error);
 }
 
+/// A destination array already holding pixels, as a caller reprojecting into a mosaic has.
+AnyArray prefilled(DType dtype, int bands, int height, int width) {
+    return test::smooth_field(dtype, bands, height, width, 4242);
+}
+
+TEST(WarpKernelTest, DestinationArraysGiveGdalsBytesWhateverTheirInitialisation) {
+    // Into a given array: its pixels stay where no source lands (init_dest_nodata = false), or
+    // INIT_DEST's values go there (the default 0, or a value of the caller's), with the kernel
+    // warping straight into the array, or GDAL's kernel (cubic; bilinear to a coarse grid) in
+    // its own buffer.
+    const Affine src_tf{90, 0, 400000, 0, -90, 5600000};
+    // The source's grid in Web Mercator, widened by a quarter on each side: part of each
+    // destination below has no source.
+    const rastio::Grid g = calculate_default_transform(CRS::from_epsg(32633), CRS::from_epsg(3857), 300, 260,
+                                               Bounds{400000, 5600000 - 90 * 260, 400000 + 90 * 300, 5600000});
+    const double extent = g.transform.a * g.width;
+    const Affine dst_tf{1, 0, g.transform.c - extent / 4, 0, -1, g.transform.f + extent / 4};
+    struct IntoCase {
+        DType dtype;
+        Resampling resampling;
+        bool init;
+        const char* init_dest; ///< INIT_DEST given by the caller, or null
+        double pixel;          ///< destination pixel size
+    };
+    const IntoCase cases[] = {
+        {DType::uint8, Resampling::bilinear, false, nullptr, 100},   {DType::uint8, Resampling::nearest, true, nullptr, 100},
+        {DType::uint8, Resampling::bilinear, true, "7", 100},        {DType::uint16, Resampling::bilinear, true, "3,9", 100},
+        {DType::float32, Resampling::nearest, false, nullptr, 100},  {DType::float32, Resampling::bilinear, true, "2.5", 100},
+        {DType::int16, Resampling::nearest, true, "-4", 100},        {DType::uint8, Resampling::cubic, false, nullptr, 100},
+        {DType::uint8, Resampling::bilinear, false, nullptr, 400},   {DType::uint8, Resampling::bilinear, true, "5", 400},
+        {DType::float64, Resampling::nearest, false, nullptr, 100},
+    };
+    for (const IntoCase& c : cases) {
+        const AnyArray src = test::smooth_field(c.dtype, 3, 260, 300, 11);
+        const Affine tf{c.pixel, 0, dst_tf.c, 0, -c.pixel, dst_tf.f};
+        const int size = static_cast<int>(1.5 * extent / c.pixel);
+        auto run = [&] {
+            ReprojectOptions o{.resampling = c.resampling, .init_dest_nodata = c.init, .num_threads = 2};
+            if (c.init_dest != nullptr) o.warp_options["INIT_DEST"] = c.init_dest;
+            return reproject(WarpSource::from_array(src, src_tf, CRS::from_epsg(32633)),
+                             WarpDestination::into(prefilled(c.dtype, 3, size, size), tf, CRS::from_epsg(3857)), o);
+        };
+        const std::string what = std::string(to_string(c.dtype)) + " " + std::string(to_string(c.resampling)) +
+                                 (c.init ? " init" : " no init") + " " + (c.init_dest ? c.init_dest : "") + " pixel " +
+                                 std::to_string(c.pixel);
+        const auto before = detail::WarpKernel::total_chunks();
+        const Reprojected ours = run();
+        const bool kernel = detail::WarpKernel::total_chunks() > before;
+        const Reprojected gdals = with_gdal_kernel(run);
+        EXPECT_EQ(ours.array, gdals.array) << what;
+        const bool expect_kernel = (c.resampling == Resampling::nearest || (c.resampling == Resampling::bilinear && c.pixel < 200)) &&
+                                   c.dtype != DType::float64;
+        EXPECT_EQ(kernel, expect_kernel) << what;
+        // The destination is partly outside the source: some pixels are the prefill or INIT_DEST's.
+        EXPECT_NE(ours.array, prefilled(c.dtype, 3, size, size)) << what;
+    }
+}
+
 } // namespace
