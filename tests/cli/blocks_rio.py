@@ -7,22 +7,15 @@ Usage: /usr/bin/python3 blocks_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import json
 import os
-import subprocess
-import sys
-import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from geojson_rio import close, compare, refuse  # noqa: E402  (exits 77 without rasterio)
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import compare_json_output, finish, json_diff, refuses, run_both, start
 
-import numpy as np  # noqa: E402
-import rasterio  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-from rasterio.rio.main import main_group  # noqa: E402
-from rasterio.transform import from_origin  # noqa: E402
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
 
-tool = sys.argv[1]
-failures = []
-tmp = tempfile.mkdtemp(prefix="rastio-blocks-rio-")
+tool, failures, tmp, _ = start("blocks")
 
 
 def make(name, crs="EPSG:32633", **kw):
@@ -53,24 +46,20 @@ CASES = [
 ]
 identical = 0
 for label, args in CASES:
-    identical += compare(tool, "blocks", args, failures, label)
+    identical += compare_json_output(tool, "blocks", args, failures, label)
 
 # -o: the same text in a file.
 out_r, out_p = os.path.join(tmp, "blocks.rastio.json"), os.path.join(tmp, "blocks.rio.json")
-p = subprocess.run([tool, "blocks", tiled, "-o", out_r], capture_output=True, text=True)
-r = CliRunner(mix_stderr=False).invoke(main_group, ["blocks", tiled, "-o", out_p])
-if p.returncode != 0 or r.exit_code != 0 or p.stdout:
-    failures.append("-o: failed: %r %r" % (p.stderr, r.exception))
-else:
-    d = close(json.load(open(out_r)), json.load(open(out_p)))
+ran = run_both(tool, ["blocks", tiled, "-o", out_r], ["blocks", tiled, "-o", out_p], failures, "-o")
+if ran and ran[0].stdout:
+    failures.append("-o: rastio also printed %r" % ran[0].stdout[:80])
+elif ran:
+    d = json_diff(json.load(open(out_r)), json.load(open(out_p)))
     if d:
         failures.append("-o: differs at %s" % d)
 
 bad = os.path.join(tmp, "bad.json")
-refuse(tool, "blocks", [tiled, "--bidx", "9", "-o", bad], failures, "band 9", bad)
-refuse(tool, "blocks", [nocrs, "-o", bad], failures, "no crs", bad)
-refuse(tool, "blocks", [os.path.join(tmp, "no-such.tif")], failures, "missing input")
-for f in failures:
-    print("FAIL:", f)
-print("blocks: %d rio cases (%d byte-identical), 3 refusals; %d failures" % (len(CASES) + 1, identical, len(failures)))
-sys.exit(1 if failures else 0)
+refuses(tool, ["blocks", tiled, "--bidx", "9", "-o", bad], failures, "band 9", output=bad)
+refuses(tool, ["blocks", nocrs, "-o", bad], failures, "no crs", output=bad)
+refuses(tool, ["blocks", os.path.join(tmp, "no-such.tif")], failures, "missing input")
+finish(failures, "blocks: %d rio cases (%d byte-identical), 3 refusals" % (len(CASES) + 1, identical))

@@ -7,19 +7,15 @@ error line, a non-zero exit and no output.
 Usage: /usr/bin/python3 bounds_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import os
-import sys
-import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from geojson_rio import compare, refuse  # noqa: E402  (exits 77 without rasterio)
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import compare_json_output, finish, refuses, start
 
-import numpy as np  # noqa: E402
-import rasterio  # noqa: E402
-from rasterio.transform import Affine, from_origin  # noqa: E402
+import numpy as np
+import rasterio
+from rasterio.transform import Affine, from_origin
 
-tool = sys.argv[1]
-failures = []
-tmp = tempfile.mkdtemp(prefix="rastio-bounds-rio-")
+tool, failures, tmp, _ = start("bounds")
 
 
 def make(name, crs, transform, width=60, height=40):
@@ -64,12 +60,9 @@ CASES = [
 ]
 identical = 0
 for label, args in CASES:
-    identical += compare(tool, "bounds", args, failures, label)
+    identical += compare_json_output(tool, "bounds", args, failures, label)
 
-refuse(tool, "bounds", [os.path.join(tmp, "no-such.tif")], failures, "missing input")
-refuse(tool, "bounds", [utm, "--dst-crs", "EPSG:999999"], failures, "bad dst-crs")
-refuse(tool, "bounds", [nocrs], failures, "no crs")
-for f in failures:
-    print("FAIL:", f)
-print("bounds: %d rio cases (%d byte-identical), 3 refusals; %d failures" % (len(CASES), identical, len(failures)))
-sys.exit(1 if failures else 0)
+refuses(tool, ["bounds", os.path.join(tmp, "no-such.tif")], failures, "missing input")
+refuses(tool, ["bounds", utm, "--dst-crs", "EPSG:999999"], failures, "bad dst-crs")
+refuses(tool, ["bounds", nocrs], failures, "no crs")
+finish(failures, "bounds: %d rio cases (%d byte-identical), 3 refusals" % (len(CASES), identical))

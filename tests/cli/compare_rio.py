@@ -15,6 +15,14 @@ import subprocess
 import sys
 import tempfile
 
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import skip
+
+import numpy as np
+import rasterio
+from rasterio.control import GroundControlPoint
+from rasterio.transform import Affine
+
 RIO = "/usr/bin/rasterio"
 REL_TOL = 1e-12
 ABS_TOL = 1e-12
@@ -26,19 +34,6 @@ ALLOWED = {
         "its mask is a sidecar file (RGB2.byte.tif.msk) beside it; stdin carries only the main file's bytes",
 }
 
-
-def skip(reason):
-    print("SKIPPED: " + reason)
-    sys.exit(77)
-
-
-try:
-    import numpy as np
-    import rasterio
-    from rasterio.control import GroundControlPoint
-    from rasterio.transform import Affine
-except ImportError as e:  # pragma: no cover - depends on the machine
-    skip("rasterio is not importable by %s (%s)" % (sys.executable, e))
 if not os.path.exists(RIO):
     skip(RIO + " not found")
 

@@ -9,24 +9,15 @@ input is one error line, a non-zero exit and no output.
 Usage: /usr/bin/python3 convert_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import os
-import subprocess
-import sys
-import tempfile
 
-try:
-    import numpy as np
-    import rasterio
-    from click.testing import CliRunner
-    from rasterio.rio.main import main_group
-    from rasterio.transform import from_origin
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIPPED: rasterio is not importable by %s (%s)" % (sys.executable, e))
-    sys.exit(77)
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import compare_rasters, finish, keeps_existing, rastio, refuses, rio_refuses, run_both, start
 
-tool = sys.argv[1]
-failures = []
-tmp = tempfile.mkdtemp(prefix="rastio-convert-rio-")
-rng = np.random.default_rng(5)
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+
+tool, failures, tmp, rng = start("convert", seed=5)
 W, H = 33, 21
 
 
@@ -82,34 +73,21 @@ CASES += [
 
 
 def same(label, out_r, out_p):
-    with rasterio.open(out_r) as x, rasterio.open(out_p) as y:
-        for key in ("driver", "dtype", "count", "width", "height", "crs", "transform", "nodata"):
-            a, b = x.profile.get(key), y.profile.get(key)
-            if a != b and not (key == "nodata" and a is not None and b is not None and np.isnan(a) and np.isnan(b)):
-                failures.append("%s: %s differs: %r vs %r" % (label, key, x.profile.get(key), y.profile.get(key)))
-        a, b = x.read(), y.read()
-        if not np.array_equal(a, b, equal_nan=True):
-            where = np.argwhere(~((a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b))[0]
-            failures.append("%s: pixels differ, first at %r: %r vs %r" % (label, tuple(where), a[tuple(where)], b[tuple(where)]))
-        if x.colorinterp != y.colorinterp:
-            failures.append("%s: colorinterp differs: %r vs %r" % (label, x.colorinterp, y.colorinterp))
-        if not np.array_equal(x.read_masks(), y.read_masks()):
-            failures.append("%s: masks differ" % label)
+    """Pixels, dtype, size, CRS, transform, nodata, color interpretation and masks (the block layout
+    and compression may differ)."""
+    compare_rasters(label, out_r, out_p, failures, keys=("driver", "dtype", "count", "width", "height", "crs",
+                                                          "transform", "nodata"), masks=True, attrs=("colorinterp",))
 
 
 for label, src, ext, opts in CASES:
     name = label.replace(" ", "_")
     out_r, out_p = os.path.join(tmp, name + ".rastio." + ext), os.path.join(tmp, name + ".rio." + ext)
-    p = subprocess.run([tool, "convert", src, "-o", out_r] + opts, capture_output=True, text=True)
-    r = CliRunner().invoke(main_group, ["convert", src, "-o", out_p] + opts)
-    if p.returncode != 0 or r.exit_code != 0:
-        failures.append("%s: failed: rastio %r, rio %r %r" % (label, p.stderr.strip(), r.output, r.exception))
-        continue
-    same(label, out_r, out_p)
+    if run_both(tool, ["convert", src, "-o", out_r] + opts, ["convert", src, "-o", out_p] + opts, failures, label):
+        same(label, out_r, out_p)
 
 # A last positional as OUTPUT.
 out = os.path.join(tmp, "pos.tif")
-p = subprocess.run([tool, "convert", u16, out, "--dtype", "uint8", "--scale-ratio", "0.0625"], capture_output=True, text=True)
+p = rastio(tool, ["convert", u16, out, "--dtype", "uint8", "--scale-ratio", "0.0625"])
 if p.returncode != 0:
     failures.append("positional output: %r" % p.stderr)
 else:
@@ -122,23 +100,13 @@ BAD = [
     ("two inputs", [rgb, u16]),
     ("nodata beyond the dtype", [nan_nodata, "--dtype", "uint8"]),
 ]
-r = CliRunner().invoke(main_group, ["convert", nan_nodata, "-o", os.path.join(tmp, "nan.rio.tif"), "--dtype", "uint8"])
-if r.exit_code == 0:
-    failures.append("rio convert accepted a NaN nodata for uint8: the refusal case is wrong")
+rio_refuses(["convert", nan_nodata, "-o", os.path.join(tmp, "nan.rio.tif"), "--dtype", "uint8"], failures,
+            "NaN nodata for uint8")
 for label, args in BAD:
     bad = os.path.join(tmp, "bad.tif")
-    p = subprocess.run([tool, "convert"] + args + ["-o", bad], capture_output=True, text=True)
-    lines = p.stderr.strip().splitlines()
-    if p.returncode == 0 or len(lines) != 1 or not lines[0].startswith("rastio: error: ") or os.path.exists(bad):
-        failures.append("%s: want one error line and no output; got %d %r" % (label, p.returncode, p.stderr))
-before = open(out, "rb").read() if os.path.exists(out) else b"(no file)"
-p = subprocess.run([tool, "convert", rgb, out], capture_output=True, text=True)
-if p.returncode == 0 or len(p.stderr.strip().splitlines()) != 1 or (open(out, "rb").read() if os.path.exists(out) else b"(no file)") != before:
-    failures.append("existing output: want one error line and the file unchanged; got %d %r" % (p.returncode, p.stderr))
+    refuses(tool, ["convert"] + args + ["-o", bad], failures, label, output=bad)
+keeps_existing(tool, ["convert", rgb, out], out, failures)
 leftovers = [f for f in os.listdir(tmp) if f.startswith(".")]
 if leftovers:
     failures.append("temp files left behind: %r" % leftovers)
-for f in failures:
-    print("FAIL:", f)
-print("convert: %d rio cases, %d refusals; %d failures" % (len(CASES) + 1, len(BAD) + 1, len(failures)))
-sys.exit(1 if failures else 0)
+finish(failures, "convert: %d rio cases, %d refusals" % (len(CASES) + 1, len(BAD) + 1))

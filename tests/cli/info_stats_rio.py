@@ -8,22 +8,18 @@ for --verbose (numbers within 1e-12), and leave no .aux.xml behind.
 Usage: /usr/bin/python3 info_stats_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import json
-import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-    import rasterio
-    from click.testing import CliRunner
-    from rasterio.rio.main import main_group
-    from rasterio.transform import Affine
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIPPED: rasterio is not importable by %s (%s)" % (sys.executable, e))
-    sys.exit(77)
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import finish, json_diff, rastio, refuses, rio
+
+import numpy as np
+import rasterio
+from rasterio.transform import Affine
 
 tool = sys.argv[1]
 rng = np.random.default_rng(1616)
@@ -50,21 +46,6 @@ def make(path, dtype, count, nodata):
         ds.write(data)
 
 
-def rio(args):
-    r = CliRunner(mix_stderr=False).invoke(main_group, args)
-    return r.exit_code, r.stdout
-
-
-def close(a, b):
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-    return a == b and type(a) is type(b)
-
-
 with tempfile.TemporaryDirectory() as tmp:
     for i, (dtype, count, nodata) in enumerate(CASES):
         ours = os.path.join(tmp, "ours", "s%d.tif" % i)
@@ -77,22 +58,23 @@ with tempfile.TemporaryDirectory() as tmp:
             shutil.copy(ours, theirs)  # fresh each time: no cached statistics
             if os.path.exists(theirs + ".aux.xml"):
                 os.remove(theirs + ".aux.xml")
-            code, want = rio(["info", theirs, "--stats", "--bidx", str(b)])
-            got = subprocess.run([tool, "info", ours, "--stats", "--bidx", str(b)], capture_output=True, text=True, timeout=60)
-            if code != 0 or got.returncode != 0 or got.stdout != want:
-                failures.append("%s band %d --stats: rastio %r (%s), rio %r" % (where, b, got.stdout, got.stderr.strip(), want))
+            want = rio(["info", theirs, "--stats", "--bidx", str(b)])
+            got = rastio(tool, ["info", ours, "--stats", "--bidx", str(b)])
+            if want.exit_code != 0 or got.returncode != 0 or got.stdout != want.stdout:
+                failures.append("%s band %d --stats: rastio %r (%s), rio %r" % (where, b, got.stdout, got.stderr.strip(), want.stdout))
         shutil.copy(ours, theirs)
         if os.path.exists(theirs + ".aux.xml"):
             os.remove(theirs + ".aux.xml")
-        code, want = rio(["info", theirs, "--verbose"])
-        got = subprocess.run([tool, "info", ours, "--verbose"], capture_output=True, text=True, timeout=60)
-        a, w = json.loads(got.stdout or "null"), json.loads(want or "null")
-        if code != 0 or got.returncode != 0 or not isinstance(a, dict) or not isinstance(w, dict):
+        want = rio(["info", theirs, "--verbose"])
+        got = rastio(tool, ["info", ours, "--verbose"])
+        a, w = json.loads(got.stdout or "null"), json.loads(want.stdout or "null")
+        if want.exit_code != 0 or got.returncode != 0 or not isinstance(a, dict) or not isinstance(w, dict):
             failures.append("%s --verbose: rastio exit %d %s" % (where, got.returncode, got.stderr.strip()))
         else:
             for key in ("stats", "checksum"):
-                if not close(a.get(key), w.get(key)):
-                    failures.append("%s --verbose %s: rastio %r, rio %r" % (where, key, a.get(key), w.get(key)))
+                d = json_diff(a.get(key), w.get(key), "$." + key, rel_tol=1e-12, abs_tol=1e-12, exact_types=True)
+                if d:
+                    failures.append("%s --verbose: %s" % (where, d))
         if os.path.exists(ours + ".aux.xml"):
             failures.append("%s: rastio wrote %s" % (where, ours + ".aux.xml"))
     # Stdin: the same statistics, and a band with no valid pixel is one clear error.
@@ -105,12 +87,6 @@ with tempfile.TemporaryDirectory() as tmp:
     empty = os.path.join(tmp, "ours", "empty.tif")
     with rasterio.open(empty, "w", driver="GTiff", width=4, height=3, count=1, dtype="uint8", nodata=9) as ds:
         ds.write(np.full((1, 3, 4), 9, dtype="uint8"))
-    r = subprocess.run([tool, "info", empty, "--stats"], capture_output=True, text=True, timeout=60)
-    if r.returncode != 1 or len(r.stderr.splitlines()) != 1 or not r.stderr.startswith("rastio: error: "):
-        failures.append("all-nodata --stats: exit %d, stderr %r" % (r.returncode, r.stderr))
+    refuses(tool, ["info", empty, "--stats"], failures, "all-nodata --stats", code=1)
 
-if failures:
-    print("\n".join(failures[:40]))
-    print("%d difference(s)" % len(failures))
-    sys.exit(1)
-print("rastio info --stats/--verbose match rio on %d rasters" % len(CASES))
+finish(failures, "info --stats/--verbose: %d rasters compared with rio, stdin, 1 refusal" % len(CASES))

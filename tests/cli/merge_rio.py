@@ -8,25 +8,18 @@ non-zero exit and no output file.
 Usage: /usr/bin/python3 merge_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import os
-import subprocess
-import sys
-import tempfile
 
-try:
-    import numpy as np
-    import rasterio
-    from click.testing import CliRunner
-    from rasterio.merge import merge
-    from rasterio.rio.main import main_group
-    from rasterio.transform import from_origin
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIPPED: rasterio is not importable by %s (%s)" % (sys.executable, e))
-    sys.exit(77)
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import compare_rasters, finish, keeps_existing, rastio, refuses, run_both, start
 
-tool = sys.argv[1]
-failures = []
-tmp = tempfile.mkdtemp(prefix="rastio-merge-rio-")
-rng = np.random.default_rng(7)
+import numpy as np
+import rasterio
+from rasterio.merge import merge
+from rasterio.transform import from_origin
+
+tool, failures, tmp, rng = start("merge", seed=7)
+# The profile keys both outputs must share (a NaN nodata equals NaN).
+KEYS = ("transform", "crs", "dtype", "count", "width", "height", "tiled", "blockysize", "nodata")
 
 
 def make(name, dtype, origin, res, nodata, count=1, crs="EPSG:32633", shape=(30, 40)):
@@ -38,23 +31,6 @@ def make(name, dtype, origin, res, nodata, count=1, crs="EPSG:32633", shape=(30,
                        nodata=nodata, crs=crs, transform=from_origin(origin[0], origin[1], res, res)) as ds:
         ds.write(data)
     return path
-
-
-def read(path):
-    with rasterio.open(path) as ds:
-        return ds.read(), ds.profile
-
-
-def same(label, a, b):
-    (da, pa), (db, pb) = a, b
-    for k in ("transform", "crs", "dtype", "count", "width", "height", "tiled", "blockysize"):
-        if pa.get(k) != pb.get(k):
-            failures.append("%s: %s differs: %r vs %r" % (label, k, pa.get(k), pb.get(k)))
-    na, nb = pa.get("nodata"), pb.get("nodata")
-    if not (na == nb or (na is not None and nb is not None and np.isnan(na) and np.isnan(nb))):
-        failures.append("%s: nodata differs: %r vs %r" % (label, na, nb))
-    if da.shape != db.shape or not np.array_equal(da, db, equal_nan=da.dtype.kind == "f"):
-        failures.append("%s: pixels differ" % label)
 
 
 X, Y = 500000.0, 5600000.0
@@ -75,27 +51,20 @@ CASES = [
 for label, inputs, opts in CASES:
     out_r = os.path.join(tmp, label + ".rastio.tif")
     out_p = os.path.join(tmp, label + ".rio.tif")
-    p = subprocess.run([tool, "merge"] + inputs + [out_r] + opts, capture_output=True, text=True)
-    if p.returncode != 0:
-        failures.append("%s: rastio failed: %s" % (label, p.stderr.strip()))
-        continue
-    r = CliRunner().invoke(main_group, ["merge"] + inputs + ["-o", out_p] + opts)
-    if r.exit_code != 0:
-        failures.append("%s: rio failed: %s" % (label, r.output))
-        continue
-    same(label, read(out_r), read(out_p))
+    if run_both(tool, ["merge"] + inputs + [out_r] + opts, ["merge"] + inputs + ["-o", out_p] + opts, failures, label):
+        compare_rasters(label, out_r, out_p, failures, KEYS)
 
 # Options rio 1.3.5's merge lacks, against rasterio.merge.merge.
 for method in ["first", "last", "min", "max", "sum", "count"]:
     out_r = os.path.join(tmp, "m_%s.tif" % method)
-    p = subprocess.run([tool, "merge", a, b, "-o", out_r, "--method", method, "--res", "7", "--target-aligned-pixels"],
-                       capture_output=True, text=True)
+    p = rastio(tool, ["merge", a, b, "-o", out_r, "--method", method, "--res", "7", "--target-aligned-pixels"])
     if p.returncode != 0:
         failures.append("method %s: rastio failed: %s" % (method, p.stderr.strip()))
         continue
     dest, t = merge([a, b], method=method, res=(7, 7), target_aligned_pixels=True)
-    got, prof = read(out_r)
-    if prof["transform"] != t or not np.array_equal(got, dest):
+    with rasterio.open(out_r) as ds:
+        got, transform = ds.read(), ds.transform
+    if transform != t or not np.array_equal(got, dest):
         failures.append("method %s: differs from rasterio.merge.merge" % method)
 
 # Bad input: one error line, non-zero exit, no output.
@@ -104,17 +73,8 @@ one_band = make("f.tif", "uint8", (X, Y), 10, 0, count=1)
 for label, args in [("no overlap", [a, b, "--bounds", "0 0 100 100"]), ("crs", [a, other_crs]), ("bands", [a, one_band]),
                     ("missing input", [a, os.path.join(tmp, "nope.tif")])]:
     out = os.path.join(tmp, "bad.tif")
-    p = subprocess.run([tool, "merge"] + args[:2] + [out] + args[2:], capture_output=True, text=True)
-    lines = p.stderr.strip().splitlines()
-    if p.returncode == 0 or len(lines) != 1 or not lines[0].startswith("rastio: error: ") or os.path.exists(out):
-        failures.append("%s: want one error line, a non-zero exit and no output; got %d, %r, exists=%s"
-                        % (label, p.returncode, p.stderr, os.path.exists(out)))
+    refuses(tool, ["merge"] + args[:2] + [out] + args[2:], failures, label, output=out)
 # An existing output without --overwrite is refused and left as it was.
-p = subprocess.run([tool, "merge", a, b, a], capture_output=True, text=True)
-if p.returncode == 0:
-    failures.append("merging onto an existing input without --overwrite succeeded")
+keeps_existing(tool, ["merge", a, b, a], a, failures, "merging onto an existing input without --overwrite")
 
-for f in failures:
-    print("FAIL:", f)
-print("merge: %d rio cases, 6 methods, 5 refusals; %d failures" % (len(CASES), len(failures)))
-sys.exit(1 if failures else 0)
+finish(failures, "merge: %d rio cases, 6 methods, 5 refusals" % len(CASES))

@@ -6,19 +6,15 @@ Usage: /usr/bin/python3 overview_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-    import rasterio
-    from click.testing import CliRunner
-    from rasterio.rio.main import main_group
-    from rasterio.transform import Affine
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIPPED: rasterio is not importable by %s (%s)" % (sys.executable, e))
-    sys.exit(77)
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import finish, rastio, refuses, rio
+
+import numpy as np
+import rasterio
+from rasterio.transform import Affine
 
 tool = sys.argv[1]
 rng = np.random.default_rng(1603)
@@ -30,16 +26,6 @@ def make(path, dtype, count, w, h):
     with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=count, dtype=dtype,
                        crs="EPSG:32618", transform=Affine(30.0, 0, 1000.0, 0, -30.0, 9000.0)) as ds:
         ds.write(data)
-
-
-def rio(args):
-    r = CliRunner(mix_stderr=False).invoke(main_group, args)
-    return r.exit_code, r.stdout
-
-
-def ours(args):
-    r = subprocess.run([tool] + args, capture_output=True, text=True, timeout=60)
-    return r.returncode, r.stdout, r.stderr
 
 
 def levels(path):
@@ -66,10 +52,10 @@ with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(a, b)
         where = "%s %s --build %s --resampling %s" % (dtype, (w, h), build, resampling)
         for args in (["--ls"], ["--build", build, "--resampling", resampling], ["--ls"]):
-            code, out, err = ours(["overview", a] + args)
-            rcode, rout = rio(["overview", b] + args)
-            if code != rcode or out != rout or err:
-                failures.append("%s %s: rastio %d %r %r, rio %d %r" % (where, args, code, out, err, rcode, rout))
+            p, r = rastio(tool, ["overview", a] + args), rio(["overview", b] + args)
+            if p.returncode != r.exit_code or p.stdout != r.stdout or p.stderr:
+                failures.append("%s %s: rastio %d %r %r, rio %d %r" % (where, args, p.returncode, p.stdout, p.stderr,
+                                                                       r.exit_code, r.stdout))
         (la, ta), (lb, tb) = levels(a), levels(b)
         if ta != tb or len(la) != len(lb) or any(x.shape != y.shape or not np.array_equal(x, y, equal_nan=True) for x, y in zip(la, lb)):
             failures.append("%s: overview pixels or tags differ (%d vs %d levels, %r vs %r)" % (where, len(la), len(lb), ta, tb))
@@ -78,23 +64,15 @@ with tempfile.TemporaryDirectory() as tmp:
         # --rebuild: rio hands GDAL the factors in a Python set's order ({2, 4, 8} iterates as
         # 8, 2, 4), so its coarser levels depend on that accident; rastio rebuilds in ascending
         # order, which reproduces exactly what --build made (checked here), with the recorded method.
-        code, out, err = ours(["overview", a, "--rebuild"])
+        p = rastio(tool, ["overview", a, "--rebuild"])
         (lr, tr) = levels(a)
-        if code != 0 or err or tr != ta or len(lr) != len(la) or any(not np.array_equal(x, y, equal_nan=True) for x, y in zip(la, lr)):
-            failures.append("%s --rebuild: exit %d %r, levels changed" % (where, code, err))
-        if ours(["overview", a, "--ls"])[1] != rio(["overview", b, "--ls"])[1]:
+        if p.returncode != 0 or p.stderr or tr != ta or len(lr) != len(la) or any(not np.array_equal(x, y, equal_nan=True) for x, y in zip(la, lr)):
+            failures.append("%s --rebuild: exit %d %r, levels changed" % (where, p.returncode, p.stderr))
+        if rastio(tool, ["overview", a, "--ls"]).stdout != rio(["overview", b, "--ls"]).stdout:
             failures.append("%s --ls after --rebuild differs" % where)
     a = os.path.join(tmp, "a0.tif")
     for bad in ["2^x", "1,2", "x", "2^1"]:
-        code, out, err = ours(["overview", a, "--build", bad])
-        if code != 2 or len(err.splitlines()) != 1 or not err.startswith("rastio: error: "):
-            failures.append("--build %s: exit %d, stderr %r" % (bad, code, err))
-    code, out, err = ours(["overview", a])
-    if code != 2 or not err.startswith("rastio: error: "):
-        failures.append("no action: exit %d, stderr %r" % (code, err))
+        refuses(tool, ["overview", a, "--build", bad], failures, "--build %s" % bad, code=2)
+    refuses(tool, ["overview", a], failures, "no action", code=2)
 
-if failures:
-    print("\n".join(failures[:40]))
-    print("%d difference(s)" % len(failures))
-    sys.exit(1)
-print("rastio overview matches rio overview on %d rasters" % len(CASES))
+finish(failures, "overview: %d rasters compared with rio, 5 refusals" % len(CASES))

@@ -8,26 +8,17 @@ Usage: /usr/bin/python3 sample_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import finish, rastio, refuses, rio, run_both, skip
+
+import numpy as np
+import rasterio
+from rasterio.transform import Affine
+
 RIO = "/usr/bin/rasterio"
-
-
-def skip(reason):
-    print("SKIPPED: " + reason)
-    sys.exit(77)
-
-
-try:
-    import numpy as np
-    import rasterio
-    from click.testing import CliRunner
-    from rasterio.rio.main import main_group
-    from rasterio.transform import Affine
-except ImportError as e:  # pragma: no cover - depends on the machine
-    skip("rasterio is not importable by %s (%s)" % (sys.executable, e))
 if not os.path.exists(RIO):
     skip(RIO + " not found")
 
@@ -75,21 +66,6 @@ def points(transform, w, h, n):
     return "\n".join(out) + "\n"
 
 
-def run(args, stdin):
-    return subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=120)
-
-
-class Result:
-    def __init__(self, code, out, err):
-        self.returncode, self.stdout, self.stderr = code, out, err
-
-
-def rio(args, stdin):
-    """rio's own command, run in this process (the same code as /usr/bin/rasterio, without its start-up)."""
-    r = CliRunner(mix_stderr=False).invoke(main_group, args[1:], input=stdin)
-    return Result(r.exit_code, r.stdout, r.stderr if r.exit_code == 0 else repr(r.exception))
-
-
 with tempfile.TemporaryDirectory() as tmp:
     for i, (dtype, count, nodata, crs, transform) in enumerate(CASES):
         path = os.path.join(tmp, "s%d.tif" % i)
@@ -98,21 +74,15 @@ with tempfile.TemporaryDirectory() as tmp:
         for bidx in [None, "1", "..1", "2..", "1,1", "%d,1" % count, "1..%d" % count]:
             if bidx == "2.." and count == 1:
                 # No band left: rio fails with a traceback; rastio says so in one line.
-                r = run([tool, "sample", path, "--bidx", bidx], pts)
-                if r.returncode != 2 or not r.stderr.startswith("rastio: error: "):
-                    failures.append("%s --bidx 2..: exit %d, stderr %r" % (path, r.returncode, r.stderr))
+                refuses(tool, ["sample", path, "--bidx", bidx], failures, "%s --bidx 2.." % path, code=2, stdin=pts)
                 continue
             extra = [] if bidx is None else ["--bidx", bidx]
-            ours = run([tool, "sample", path] + extra, pts)
-            theirs = rio([RIO, "sample", path] + extra, pts)
             where = "%s (%s, nodata %r) --bidx %s" % (os.path.basename(path), dtype, nodata, bidx)
-            if theirs.returncode != 0:
-                failures.append("%s: rio failed: %s" % (where, theirs.stderr[-300:]))
+            # rio runs in this process: the same code as /usr/bin/rasterio, without its start-up.
+            ran = run_both(tool, ["sample", path] + extra, ["sample", path] + extra, failures, where, stdin=pts, quiet=True)
+            if not ran:
                 continue
-            if ours.returncode != 0 or ours.stderr:
-                failures.append("%s: rastio failed (%d): %s" % (where, ours.returncode, ours.stderr))
-                continue
-            a, b = ours.stdout.splitlines(), theirs.stdout.splitlines()
+            a, b = ran[0].stdout.splitlines(), ran[1].stdout.splitlines()
             if len(a) != len(b):
                 failures.append("%s: rastio wrote %d lines, rio %d" % (where, len(a), len(b)))
             for n, (x, y) in enumerate(zip(a, b)):
@@ -125,24 +95,15 @@ with tempfile.TemporaryDirectory() as tmp:
             f.write(pts)
         one = pts.splitlines()[0]
         for arg in [pts_file, one]:
-            ours = run([tool, "sample", path, arg], "")
-            theirs = rio([RIO, "sample", path, arg], "")
+            ours, theirs = rastio(tool, ["sample", path, arg], ""), rio(["sample", path, arg], "")
             if ours.stdout != theirs.stdout:
                 failures.append("%s with %r: rastio %r, rio %r" % (path, arg[:60], ours.stdout[:200], theirs.stdout[:200]))
 
     # Bad points: one error line naming the line, exit 1, nothing half-written for that line.
     path = os.path.join(tmp, "s0.tif")
     for bad in ["[1, 2]\nnot json\n", "[1, 2]\n{\"x\": 1}\n", "[\"a\", 2]\n"]:
-        r = run([tool, "sample", path], bad)
-        lines = r.stderr.splitlines()
-        if r.returncode != 1 or len(lines) != 1 or not lines[0].startswith("rastio: error: line "):
-            failures.append("bad points %r: exit %d, stderr %r" % (bad, r.returncode, r.stderr))
-    r = run([tool, "sample", path, "--bidx", "9"], "[1, 2]\n")
-    if r.returncode == 0 or not r.stderr.startswith("rastio: error: "):
-        failures.append("--bidx 9 on 3 bands: exit %d, stderr %r" % (r.returncode, r.stderr))
+        refuses(tool, ["sample", path], failures, "bad points %r" % bad, code=1, prefix="rastio: error: line ", stdin=bad,
+                partial_stdout=True)
+    refuses(tool, ["sample", path, "--bidx", "9"], failures, "--bidx 9 on 3 bands", stdin="[1, 2]\n")
 
-if failures:
-    print("\n".join(failures[:40]))
-    print("%d difference(s)" % len(failures))
-    sys.exit(1)
-print("rastio sample matches rio sample on %d rasters" % len(CASES))
+finish(failures, "sample: %d rasters compared with rio; bad points and bands refused" % len(CASES))

@@ -7,27 +7,16 @@ out of range, a dtype rasterio refuses) is one error line, a non-zero exit and n
 
 Usage: /usr/bin/python3 shapes_rio.py RASTIO_TOOL      (exit 77: skipped)
 """
-import json
-import math
 import os
-import subprocess
-import sys
-import tempfile
 
-try:
-    import numpy as np
-    import rasterio
-    from click.testing import CliRunner
-    from rasterio.rio.main import main_group
-    from rasterio.transform import Affine, from_origin
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIPPED: rasterio is not importable by %s (%s)" % (sys.executable, e))
-    sys.exit(77)
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import finish, json_diff, json_texts, rastio, refuses, run_both, start
 
-tool = sys.argv[1]
-failures = []
-tmp = tempfile.mkdtemp(prefix="rastio-shapes-rio-")
-rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
+import numpy as np
+import rasterio
+from rasterio.transform import Affine, from_origin
+
+tool, failures, tmp, rng = start("shapes")
 
 
 def classified(count, h, w, classes, cell=5):
@@ -86,57 +75,24 @@ CASES = [
 ]
 
 
-def close(a, b, path=""):
-    if isinstance(a, bool) or isinstance(b, bool):
-        return None if a == b else "%s: %r vs %r" % (path, a, b)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        if type(a) != type(b):
-            return "%s: %r (%s) vs %r (%s)" % (path, a, type(a).__name__, b, type(b).__name__)
-        return None if math.isclose(a, b, rel_tol=0, abs_tol=1e-9) else "%s: %r vs %r" % (path, a, b)
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return "%s: %d items vs %d" % (path, len(a), len(b))
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = close(x, y, "%s/%d" % (path, i))
-            if d:
-                return d
-        return None
-    if isinstance(a, dict) and isinstance(b, dict):
-        if sorted(a) != sorted(b):
-            return "%s: keys %r vs %r" % (path, sorted(a), sorted(b))
-        for k in a:
-            d = close(a[k], b[k], path + "/" + k)
-            if d:
-                return d
-        return None
-    return None if a == b else "%s: %r vs %r" % (path, a, b)
-
-
-def parse(text):
-    return [json.loads(t) for t in text.replace("\x1e", "").split("\n") if t.strip()] if text else []
-
-
 identical = 0
 for label, src, opts in CASES:
     out_r, out_p = os.path.join(tmp, label + ".rastio.json"), os.path.join(tmp, label + ".rio.json")
-    p = subprocess.run([tool, "shapes", src, "-o", out_r] + opts, capture_output=True, text=True)
-    r = CliRunner().invoke(main_group, ["shapes", src, "-o", out_p] + opts)
-    if p.returncode != 0 or r.exit_code != 0:
-        failures.append("%s: failed: rastio %r, rio %r %r" % (label, p.stderr.strip(), r.output, r.exception))
+    if not run_both(tool, ["shapes", src, "-o", out_r] + opts, ["shapes", src, "-o", out_p] + opts, failures, label):
         continue
     got, want = open(out_r).read(), open(out_p).read()
-    # The indent case writes one text over several lines: parse it whole.
-    a = [json.loads(got)] if "--collection" in opts else parse(got)
-    b = [json.loads(want)] if "--collection" in opts else parse(want)
+    # Each JSON text, however laid out (one a line, or an indented collection); RS prefixes dropped.
+    a, b = [v for _, v in json_texts(got)], [v for _, v in json_texts(want)]
     if len(a) != len(b) or not b:
         failures.append("%s: %d texts vs rio's %d" % (label, len(a), len(b)))
         continue
-    d = close(a, b)
+    # Numbers to 1e-9 (not relative), and an int never equal to a float.
+    d = json_diff(a, b, rel_tol=0, exact_types=True)
     if d:
         failures.append("%s: %s" % (label, d))
     identical += got == want
     # stdout gives the same text as -o.
-    s = subprocess.run([tool, "shapes", src] + opts, capture_output=True, text=True)
+    s = rastio(tool, ["shapes", src] + opts)
     if s.stdout != got:
         failures.append("%s: stdout differs from -o" % label)
 
@@ -152,11 +108,5 @@ with rasterio.open(os.path.join(tmp, "nocrs.tif"), "w", driver="GTiff", width=8,
     ds.write(np.arange(48, dtype="uint8").reshape(1, 6, 8) // 10)
 for label, args in BAD:
     bad = os.path.join(tmp, "bad.json")
-    p = subprocess.run([tool, "shapes"] + args + ["-o", bad], capture_output=True, text=True)
-    lines = p.stderr.strip().splitlines()
-    if p.returncode == 0 or len(lines) != 1 or not lines[0].startswith("rastio: error: ") or os.path.exists(bad):
-        failures.append("%s: want one error line and no output; got %d %r" % (label, p.returncode, p.stderr))
-for f in failures:
-    print("FAIL:", f)
-print("shapes: %d rio cases (%d byte-identical); %d bad inputs; %d failures" % (len(CASES), identical, len(BAD), len(failures)))
-sys.exit(1 if failures else 0)
+    refuses(tool, ["shapes"] + args + ["-o", bad], failures, label, output=bad)
+finish(failures, "shapes: %d rio cases (%d byte-identical); %d bad inputs" % (len(CASES), identical, len(BAD)))

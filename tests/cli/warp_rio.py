@@ -13,20 +13,13 @@ import subprocess
 import sys
 import tempfile
 
+# rio_common first: without rasterio it prints "SKIPPED: ..." and exits 77.
+from rio_common import skip
 
-
-def skip(reason):
-    print("SKIPPED: " + reason)
-    sys.exit(77)
-
-
-try:
-    import numpy as np
-    import rasterio
-    from rasterio.rio.main import main_group
-    from rasterio.transform import Affine
-except ImportError as e:  # pragma: no cover - depends on the machine
-    skip("rasterio (with rio) is not importable by %s (%s)" % (sys.executable, e))
+import numpy as np
+import rasterio
+from rasterio.rio.main import main_group
+from rasterio.transform import Affine
 
 RESAMPLINGS = ["nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode", "max", "min", "med",
                "q1", "q3", "sum", "rms"]
