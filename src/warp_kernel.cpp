@@ -284,7 +284,8 @@ void warp_rows_any(Chunk& c, void* targ, int y0, int y1, const std::vector<doubl
 }
 
 /// Takes rows in small batches until the chunk is done (or stopped); reports progress when
-/// `report` (the calling thread only). Throws (bad_alloc) only before taking a row.
+/// `report` (the calling thread only). May throw bad_alloc: rows it took are then not counted
+/// as done, so the chunk goes back to GDAL (see prewarp).
 void run_rows(Chunk& c, void* targ, bool report) {
     GDALWarpKernel* wk = c.wk;
     const int w = wk->nDstXSize, h = wk->nDstYSize;
