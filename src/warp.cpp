@@ -763,12 +763,12 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
     extras["NUM_THREADS"] = std::to_string(threads);
     if (o.init_dest_nodata) extras["INIT_DEST"] = "NO_DATA";
     for (const auto& [k, v] : o.warp_options) extras[k] = v;
-    // rastio's kernel may warp straight into a destination array (see direct_destination()):
-    // not with a destination nodata or alpha band, which GDAL reads from its own chunk buffer
-    // first, and only for the methods the kernel has, without a source mask it leaves to GDAL.
-    const bool direct = dst_mem != nullptr && !dst_nodata && o.dst_alpha == 0 && !src_nodata && o.src_alpha == 0 &&
-                        (o.resampling == Resampling::nearest || o.resampling == Resampling::bilinear) &&
-                        detail::WarpKernel::enabled();
+    // Whether rastio's kernel may take chunks: its methods, no source nodata or alpha to mask.
+    const bool kernel_may_take = (o.resampling == Resampling::nearest || o.resampling == Resampling::bilinear) &&
+                                 !src_nodata && o.src_alpha == 0 && detail::WarpKernel::enabled();
+    // Then it may warp straight into a destination array (see direct_destination()), unless
+    // the destination has nodata or an alpha band, which GDAL reads from its chunk buffer first.
+    const bool direct = kernel_may_take && dst_mem != nullptr && !dst_nodata && o.dst_alpha == 0;
     std::string init_dest;
     if (direct && extras.count("INIT_DEST") != 0) {
         init_dest = extras["INIT_DEST"];
@@ -814,11 +814,8 @@ Reprojected reproject(const WarpSource& source, WarpDestination destination, con
         wo->hDstDS = direct_dst.get();
     }
     // The other threads' transformers are made now, before the warper's chunk buffers (see
-    // prepare()), when the kernel may take chunks: its methods, no source nodata or alpha.
-    if ((o.resampling == Resampling::nearest || o.resampling == Resampling::bilinear) && !src_nodata &&
-        o.src_alpha == 0) {
-        kernel.prepare();
-    }
+    // prepare()).
+    if (kernel_may_take) kernel.prepare();
     GDALWarpOperationH op = GDALCreateWarpOperation(wo.get());
     if (op == nullptr) errors.throw_io("reproject: GDAL refused the warp options", "");
     // One chunk at a time, each warped by every thread (NUM_THREADS): GDALChunkAndWarpMulti
