@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <gdal.h>
+#include <gdal_priv.h>
 #include <gdalwarper.h>
 #include <ogr_srs_api.h>
 
@@ -67,5 +68,21 @@ DatasetHandle direct_warp_source(DatasetHandle& gtiff, const std::string& path);
 WarpOptionsHandle make_warp_options(Resampling resampling, std::optional<double> src_nodata,
                                     std::optional<double> dst_nodata, int band_count, int src_alpha, int dst_alpha,
                                     int warp_mem_limit_mib, GDALDataType working_type, const Options& extras);
+
+/// A band standing in for `under` (band `band` of proxy dataset `ds`): its size, type and
+/// block size; the subclass says what it does differently (the warper's proxies of a source
+/// read by the direct reader, and of a destination array written by rastio's kernel).
+class ProxyBand : public GDALRasterBand {
+protected:
+    ProxyBand(GDALDataset* ds, int band, GDALRasterBand* under) : m_under(under) {
+        poDS = ds;
+        nBand = band;
+        nRasterXSize = under->GetXSize();
+        nRasterYSize = under->GetYSize();
+        eDataType = under->GetRasterDataType();
+        under->GetBlockSize(&nBlockXSize, &nBlockYSize);
+    }
+    GDALRasterBand* m_under;
+};
 
 } // namespace rastio::detail

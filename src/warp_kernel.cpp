@@ -528,16 +528,10 @@ private:
 namespace {
 
 /// A band of DirectDestination: one-band chunk reads and writes go through the dataset's.
-class DirectDestinationBand final : public GDALRasterBand {
+class DirectDestinationBand final : public ProxyBand {
 public:
-    DirectDestinationBand(DirectDestination* ds, int band, GDALRasterBand* under) : m_ds(ds), m_under(under) {
-        poDS = ds;
-        nBand = band;
-        nRasterXSize = under->GetXSize();
-        nRasterYSize = under->GetYSize();
-        eDataType = under->GetRasterDataType();
-        under->GetBlockSize(&nBlockXSize, &nBlockYSize);
-    }
+    DirectDestinationBand(DirectDestination* ds, int band, GDALRasterBand* under)
+        : ProxyBand(ds, band, under), m_ds(ds) {}
     GDALColorInterp GetColorInterpretation() override { return m_under->GetColorInterpretation(); }
     double GetNoDataValue(int* ok) override { return m_under->GetNoDataValue(ok); }
 
@@ -552,7 +546,6 @@ protected:
 
 private:
     DirectDestination* m_ds;
-    GDALRasterBand* m_under;
 };
 
 } // namespace

@@ -15,17 +15,10 @@ namespace rastio::detail {
 namespace {
 
 /// A band of DirectSource: everything but reads is the GTiff band's own.
-class DirectSourceBand final : public GDALRasterBand {
+class DirectSourceBand final : public ProxyBand {
 public:
     DirectSourceBand(GDALDataset* ds, int band, GDALRasterBand* under, const std::string& path)
-        : m_under(under), m_path(path) {
-        poDS = ds;
-        nBand = band;
-        nRasterXSize = under->GetXSize();
-        nRasterYSize = under->GetYSize();
-        eDataType = under->GetRasterDataType();
-        under->GetBlockSize(&nBlockXSize, &nBlockYSize);
-    }
+        : ProxyBand(ds, band, under), m_path(path) {}
     int GetMaskFlags() override { return m_under->GetMaskFlags(); }
     GDALRasterBand* GetMaskBand() override { return m_under->GetMaskBand(); }
     double GetNoDataValue(int* ok) override { return m_under->GetNoDataValue(ok); }
@@ -53,7 +46,6 @@ protected:
     }
 
 private:
-    GDALRasterBand* m_under;
     const std::string& m_path; // the dataset's, which outlives its bands
 };
 
