@@ -111,7 +111,8 @@ missing_file)
     run 1 "$TOOL" convert "$WORK/no-such.tif" out.tif
     one_error_line "no-such.tif"
     [ -e out.tif ] && fail "a missing input left out.tif"
-    run 1 "$TOOL" info "$CORPUS/SHA256SUMS"
+    printf 'not a raster\n' > "$WORK/notes.txt"
+    run 1 "$TOOL" info "$WORK/notes.txt"
     one_error_line "not recognized"
     ;;
 corrupt)

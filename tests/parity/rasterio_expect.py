@@ -26,6 +26,11 @@ except Exception as e:  # noqa: BLE001 - any import failure means no peer
         f.write("rasterio is not importable by %s: %s" % (sys.executable, e))
     sys.exit(0)
 
+if not os.path.isdir(corpus):
+    with open(os.path.join(out, "SKIP"), "w") as f:
+        f.write("the corpus %s is not present (RASTIO_CORPUS_DIR)" % corpus)
+    sys.exit(0)
+
 cases = []
 
 
