@@ -232,14 +232,6 @@ void warp_rows(Chunk& c, void* targ, int y0, int y1, const std::vector<double>& 
     const int w = wk->nDstXSize;
     const Planes<T, NB> p(c);
     const std::ptrdiff_t stride = c.dst_planes.empty() ? w : c.dst_stride;
-    std::vector<T> init;
-    if (c.init != nullptr) {
-        for (const InitValue& v : *c.init) {
-            T t{};
-            std::memcpy(&t, v.data(), sizeof(T));
-            init.push_back(t);
-        }
-    }
     const int bands = p.count();
     const bool bilinear = c.bilinear;
     float* const density = wk->pafDstDensity;
@@ -257,7 +249,13 @@ void warp_rows(Chunk& c, void* targ, int y0, int y1, const std::vector<double>& 
         std::fill(zs, zs + n, 0.0);
         transform(targ, TRUE, w, xs, ys, zs, ok);
         const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(y) * stride;
-        for (std::size_t b = 0; b < init.size(); ++b) std::fill_n(p.dst[b] + row, w, init[b]);
+        if (c.init != nullptr) {
+            for (std::size_t b = 0; b < c.init->size(); ++b) {
+                T value{};
+                std::memcpy(&value, (*c.init)[b].data(), sizeof(T));
+                std::fill_n(p.dst[b] + row, w, value);
+            }
+        }
         for (int x = 0; x < w; ++x) {
             std::ptrdiff_t offset = 0;
             if (!source_offset(g, x_end, y_end, transform, targ, ok, x, y, xs, ys, offset)) continue;
